@@ -12,8 +12,8 @@ from .graph.dtype import (
     single, uint8, uint16, uint32, uint64,
 )
 from .graph.tensor import Parameter, ParameterTuple, Tensor
-from .graph.sparse import RowTensor  # MindSpore's row-sparse gradient (indices, values, dense_shape)
-from .ops.gradients import grad, value_and_grad
+from .ops.row_tensor import RowTensor  # MindSpore's row-sparse gradient (indices, values, dense_shape)
+from .ops.grad_api import grad, value_and_grad
 from .runtime.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
 from . import nn
 from . import dataset, train

@@ -6,7 +6,7 @@ use it so they test the gradient *rules* without compiling a float64 variant of 
 
 import numpy as np
 
-from ..ops.registry import OPS
+from ..graph.opdef import OPS
 
 
 class ReferencePlan:

@@ -7,7 +7,7 @@ forward node's source line under the scope ``Gradients/<forward scope>``.
 """
 
 from . import trace
-from .sparse import RowSparse
+from .opdef import OPS
 from .tensor import Tensor
 
 
@@ -21,11 +21,12 @@ class GradContext:
 
 
 def _accumulate(prev, g):
-    """prev + g, where either may be a RowSparse (an embedding table's gradient): sparse + sparse
-    stays sparse (rows concatenated), sparse + dense is dense."""
+    """prev + g, where either may be a sparse gradient (a RowTensor: an embedding table's): sparse +
+    sparse stays sparse (rows concatenated), sparse + dense is dense. Sparse gradients are whatever
+    a rule returns that is not a Tensor; they provide ``+`` and ``to_dense()``."""
     if prev is None:
         return g
-    if isinstance(g, RowSparse) and not isinstance(prev, RowSparse):
+    if not isinstance(g, Tensor) and isinstance(prev, Tensor):
         return g + prev
     return prev + g
 
@@ -35,11 +36,9 @@ def backward(seeds, wrt_nodes, first_id):
     ``wrt_nodes`` (the sum of each output weighted by its sensitivity is differentiated).
 
     Nodes created before ``first_id`` are treated as constants (they belong to the caller).
-    Returns one gradient per wrt node (a Tensor, or a RowSparse where only row lookups of it were
+    Returns one gradient per wrt node (a Tensor, or a RowTensor where only row lookups of it were
     differentiated), or None where ``out`` does not depend on it.
     """
-    from ..ops.registry import OPS
-
     tracer = trace.current()
     graph = tracer.graph
     wanted = {n.id for n in wrt_nodes}
@@ -63,7 +62,7 @@ def backward(seeds, wrt_nodes, first_id):
             continue
         needs = [i.id in active for i in n.inputs]
         with trace.node_origin("Gradients/" + n.scope, n.source):
-            if isinstance(dout, RowSparse):  # a looked-up intermediate: gradient rules take dense douts
+            if not isinstance(dout, Tensor):  # a sparse (looked-up) intermediate: gradient rules take dense douts
                 dout = dout.to_dense()
             grads = op.grad(GradContext(needs), [Tensor._from_node(i) for i in n.inputs],
                             Tensor._from_node(n), dout, **n.attrs)

@@ -2,10 +2,10 @@
 
 Cells and gradient functions called outside a trace must be compiled for the device target and
 run; that machinery lives in ``runtime`` (which depends on everything), so it registers itself
-here when minispore is imported and the lower layers call through this hook.
+on the session when minispore is imported and the lower layers call through this hook.
 """
 
-_RUNNER = []
+from .session import SESSION
 
 
 class CompileCache:
@@ -16,12 +16,8 @@ class CompileCache:
         self.last = None
 
 
-def set_runner(runner):
-    _RUNNER[:] = [runner]
-
-
 def run_compiled(cache, fn, args, name, mode_key=None):
     """Trace ``fn(*args)`` into a graph (cached per input signature in ``cache``, a CompileCache), compile, run."""
-    if not _RUNNER:
+    if SESSION.runner is None:
         raise RuntimeError("minispore.runtime is not loaded; import minispore first")
-    return _RUNNER[0](cache, fn, args, name, mode_key)
+    return SESSION.runner(cache, fn, args, name, mode_key)

@@ -97,6 +97,6 @@ class Graph:
         return dict(sorted(counts.items()))
 
     def __str__(self):
-        from .dump import graph_to_text
+        from .printer import graph_to_text
 
         return graph_to_text(self)

@@ -11,14 +11,14 @@ import numpy as np
 
 from . import dtype as mstype
 from . import trace
-
-_PARAM_VERSION = [0]  # bumped when a Parameter's shape/dtype changes: compiled plans keyed on it
+from .initializer import Initializer, draw
+from .session import SESSION
 
 
 def _F():
-    from ..ops import functional
-
-    return functional
+    # Tensor's operators call ops' functional forms, which ops installs on the session when it is
+    # imported (graph sits below ops and imports nothing of it).
+    return SESSION.ops()
 
 
 def _to_array(data, dtype):
@@ -61,9 +61,7 @@ class Tensor:
         if input_data is None:
             if init is None or shape is None:
                 raise ValueError("For 'Tensor', give input_data, or both init and shape")
-            from ..nn.initializer import initializer
-
-            input_data = initializer(init, shape, dtype or mstype.float32)._data
+            input_data = draw(init, shape, dtype or mstype.float32)
         self._data = _to_array(input_data, dtype)
 
     @classmethod
@@ -296,8 +294,6 @@ class Parameter(Tensor):
 
     def __init__(self, default_input, name=None, requires_grad=True, layerwise_parallel=False,
                  parallel_optimizer=True):
-        from ..nn.initializer import Initializer
-
         if isinstance(default_input, Initializer):
             raise TypeError("For 'Parameter', pass initializer(init, shape, dtype), not a bare Initializer")
         self._node = None
@@ -336,7 +332,7 @@ class Parameter(Tensor):
             np.copyto(self._data, arr)
         else:
             self._data = arr.copy()
-            _PARAM_VERSION[0] += 1
+            SESSION.param_version += 1
         return self
 
     def clone(self, init="same"):
@@ -344,9 +340,7 @@ class Parameter(Tensor):
         if init == "same":
             data = self._data.copy()
         else:
-            from ..nn.initializer import initializer
-
-            data = initializer(init, self.shape, self.dtype)._data
+            data = draw(init, self.shape, self.dtype)
         p = Parameter(data, name=self.name, requires_grad=self.requires_grad)
         return p
 
@@ -374,3 +368,9 @@ class ParameterTuple(tuple):
             c.name = f"{prefix}.{p.name}"
             out.append(c)
         return ParameterTuple(out)
+
+
+def initializer(init, shape=None, dtype=mstype.float32):
+    """A Tensor of ``shape``/``dtype`` initialised by ``init`` (Initializer, name, number or Tensor):
+    MindSpore's ``initializer``."""
+    return Tensor(draw(init, shape, dtype))

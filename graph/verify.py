@@ -1,14 +1,14 @@
 """IR verifier: topological order, re-inferred shapes/dtypes, and that nothing reads a Parameter
 (directly or through a view) after an Assign has overwritten it."""
 
+from .opdef import OPS, Spec, output_alias, written_inputs
+
 
 class VerifyError(AssertionError):
     pass
 
 
 def verify(graph):
-    from ..ops.registry import OPS, Spec, output_alias, written_inputs
-
     seen = set()
     alias = {}  # node id -> id of the buffer it views (params, views of params)
     assigned = {}  # buffer id -> position of the Assign that overwrote it

@@ -1,8 +1,9 @@
 """minispore.nn: Cells, layers, losses, wrappers, initializers and optimizers."""
-# ruff: noqa: F401, F403, E402, I001  (cells before optimizers: optim builds on nn.cell)
+# ruff: noqa: F401, F403, E402, I001  (nn re-exports optim: MindSpore users find optimizers in nn)
 
 from . import initializer
-from .cell import Cell, CellList, SequentialCell
+from ..graph.cell import Cell
+from .container import CellList, SequentialCell
 from .layers import *
 from .loss import *
 from .wrap import TrainOneStepCell, WithEvalCell, WithLossCell

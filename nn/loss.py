@@ -5,9 +5,9 @@ BCEWithLogitsLoss, NLLLoss and CrossEntropyLoss."""
 import numpy as np
 
 from ..graph import dtype as mstype
+from ..graph.cell import Cell
 from ..graph.tensor import Parameter, Tensor
 from ..ops import functional as F
-from .cell import Cell
 
 _REDUCTIONS = ("mean", "sum", "none")
 

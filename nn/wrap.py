@@ -5,8 +5,8 @@ update trace into ONE graph; its call returns the loss and updates the parameter
 """
 
 from .. import ops
-from ..ops.gradients import value_and_grad
-from .cell import Cell
+from ..graph.cell import Cell
+from ..ops.grad_api import value_and_grad
 
 
 class WithLossCell(Cell):

@@ -15,7 +15,7 @@ attrs:
 
 import numpy as np
 
-from .registry import OPS, OpDef, register
+from .registry import OPS, OpDef, OpKind, register
 
 
 def _infer(specs, program, stores, result, shape, dtype, ops, scopes=()):
@@ -53,7 +53,7 @@ def _alias(node):
 
 
 register(OpDef("FusedElementwise", infer=_infer, reference=_reference, nondiff=True, impure=True,
-               extra={"writes": _writes, "alias": _alias, "fused": True}))
+               writes=_writes, alias=_alias, kind=OpKind.FUSED))
 
 __all__ = []
 __primitives__ = []
@@ -85,5 +85,5 @@ def _mt_writes(node):
 
 
 register(OpDef("MultiTensorFused", infer=_mt_infer, reference=_mt_reference, nondiff=True, impure=True,
-               extra={"writes": _mt_writes, "alias": lambda node: node.attrs["stores"][-1][1], "fused": True,
-                      "multi_tensor": True}))
+               writes=_mt_writes, alias=lambda node: node.attrs["stores"][-1][1],
+               kind=OpKind.MULTI_TENSOR))

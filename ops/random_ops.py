@@ -14,6 +14,7 @@ not listed by ``get_parameters()`` and not saved in checkpoints.
 
 import numpy as np
 
+from ..graph.session import SESSION
 from ..graph.tensor import Parameter
 from .primitives import Primitive
 from .registry import OpDef, apply, as_tensor, register
@@ -62,17 +63,15 @@ register(OpDef("DropoutMask", infer=_mask_infer, reference=_mask_ref, nondiff=Tr
 
 # ---- seeds and counters --------------------------------------------------------------------
 
-_STATE = {"rng": None, "count": 0, "counters": {}}
+_STATE = {"rng": None, "counters": {}}
 
 
 def _sync():
-    """Restart the op count and the counters when ``set_seed`` has replaced the global generator,
+    """Restart the counters when ``set_seed`` has replaced the global generator,
     so a run after ``set_seed(s)`` repeats the masks of any other run after ``set_seed(s)``."""
-    from ..nn import initializer  # the global seed lives with the initializers
-
-    rng = initializer._RNG[0]
+    rng = SESSION.rng
     if _STATE["rng"] is not rng:
-        _STATE.update(rng=rng, count=0, counters={})
+        _STATE.update(rng=rng, counters={})
     return rng
 
 
@@ -84,8 +83,8 @@ def op_seed(seed=None):
             raise ValueError(f"For 'dropout', seed must be a non-negative int or None, but got {seed!r}")
         return int(seed) % 2**31
     rng = _sync()
-    _STATE["count"] += 1
-    seq = np.random.SeedSequence(rng.bit_generator.seed_seq.entropy, spawn_key=(_STATE["count"],))
+    SESSION.op_seed_count += 1
+    seq = np.random.SeedSequence(rng.bit_generator.seed_seq.entropy, spawn_key=(SESSION.op_seed_count,))
     return int(seq.generate_state(1, np.uint32)[0]) & 0x7FFFFFFF
 
 

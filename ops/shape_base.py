@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, OpKind, apply, as_tensor, register
 
 
 def _reshape_infer(specs, shape):
@@ -15,7 +15,7 @@ def _reshape_infer(specs, shape):
 
 
 register(OpDef("Reshape", infer=_reshape_infer, reference=lambda x, shape: x.reshape(shape),
-               grad=lambda ctx, ins, out, d, shape: [reshape(d, ins[0].shape)], view=True))
+               grad=lambda ctx, ins, out, d, shape: [reshape(d, ins[0].shape)], kind=OpKind.VIEW))
 
 
 def _transpose_infer(specs, perm):

@@ -1,9 +1,9 @@
-"""Row-sparse ops: the embedding lookup whose gradient is a RowSparse (``SparseGatherV2``), and the
+"""Row-sparse ops: the embedding lookup whose gradient is a RowTensor (``SparseGatherV2``), and the
 sparse optimizer updates that touch only the rows of such a gradient (MindSpore's CPU primitives
 ``FusedSparseLazyAdam``, ``SparseApplyFtrl``, ``SparseApplyProximalAdagrad``).
 
 The updates are side effects, like Assign: the kernel writes the parameter and its state buffers in
-place (``extra["writes"]`` lists every input it overwrites, ``extra["alias"]`` the one the node's
+place (``writes`` lists every input it overwrites, ``alias`` the one the node's
 value is: the parameter), and the node is recorded as a graph effect. Learning rates and
 hyper-parameters are (0-d) Tensor inputs, so changing them never recompiles.
 
@@ -15,8 +15,9 @@ values and their state.
 
 import numpy as np
 
-from ..graph import sparse, trace
+from ..graph import trace
 from ..graph.tensor import Parameter
+from . import row_tensor
 from .gather_ops import _wrap_indices
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
@@ -75,7 +76,7 @@ def _gather_grad(ctx, ins, out, d):
         return [None, None]
     params, indices = ins
     n = indices.size
-    rows = sparse.RowSparse(reshape(indices, (n,)), reshape(d, (n,) + tuple(params.shape[1:])),
+    rows = row_tensor.RowTensor(reshape(indices, (n,)), reshape(d, (n,) + tuple(params.shape[1:])),
                             tuple(params.shape))
     return [rows, None]
 
@@ -89,7 +90,7 @@ def sparse_gather_v2(input_params, input_indices):
     """out = input_params[input_indices] (rows of axis 0): out.shape = indices.shape + params.shape[1:].
 
     Indices lie in [-n, n) for n = params.shape[0] (negative ones count from the end); anything else
-    raises a ValueError when the step runs. The gradient w.r.t. params is a RowSparse (MindSpore's
+    raises a ValueError when the step runs. The gradient w.r.t. params is a RowTensor (MindSpore's
     RowTensor): indices flattened, values = the output gradient as rows."""
     p, i = as_tensor(input_params), as_tensor(input_indices)
     return apply("SparseGatherV2", p, i)
@@ -153,7 +154,7 @@ register(OpDef("FusedSparseLazyAdam", reference=_lazy_adam_ref, nondiff=True, im
                infer=lambda specs, use_nesterov: _check_update(specs, 0, (1, 2), 9, 10, range(3, 9)),
                cpu=fused_sparse_lazy_adam_kernel, helpers=(sparse_unique_rows,),
                kernel_args=lambda node: (bool(node.attrs["use_nesterov"]),),
-               extra={"writes": (0, 1, 2), "alias": 0}))
+               writes=(0, 1, 2), alias=0))
 
 
 def fused_sparse_lazy_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices,
@@ -180,7 +181,7 @@ def fused_sparse_lazy_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2
 register(OpDef("SparseApplyFtrl", reference=_ftrl_ref, nondiff=True, impure=True,
                infer=lambda specs: _check_update(specs, 0, (1, 2), 3, 4, range(5, 9)),
                cpu=sparse_apply_ftrl_kernel, helpers=(sparse_unique_rows,),
-               extra={"writes": (0, 1, 2), "alias": 0}))
+               writes=(0, 1, 2), alias=0))
 
 
 def sparse_apply_ftrl(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
@@ -204,7 +205,7 @@ def sparse_apply_ftrl(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
 register(OpDef("SparseApplyProximalAdagrad", reference=_proximal_adagrad_ref, nondiff=True, impure=True,
                infer=lambda specs: _check_update(specs, 0, (1,), 5, 6, (2, 3, 4)),
                cpu=sparse_apply_proximal_adagrad_kernel, helpers=(sparse_unique_rows,),
-               extra={"writes": (0, 1), "alias": 0}))
+               writes=(0, 1), alias=0))
 
 
 def sparse_apply_proximal_adagrad(var, accum, lr, l1, l2, grad, indices):

@@ -33,7 +33,7 @@ def _reference(p, v):
 
 # The kernel writes into input 0 (the Parameter's buffer) and the node's value aliases it.
 register(OpDef("Assign", infer=_infer, reference=_reference, nondiff=True, impure=True, cpu=assign_kernel,
-               extra={"writes": (0,), "alias": 0}))
+               writes=(0,), alias=0))
 
 
 def assign(variable, value):

@@ -62,7 +62,7 @@ class _AdamBase(Optimizer):
     """
 
     _power_shape = (1,)  # shape of beta1_power/beta2_power: [1] here, () for nn.Adam (as MindSpore)
-    _lazy = False  # LazyAdam, Adam(use_lazy=True): a RowSparse gradient updates only its rows
+    _lazy = False  # LazyAdam, Adam(use_lazy=True): a RowTensor gradient updates only its rows
 
     def _init_adam(self, beta1, beta2, eps, use_locking, use_nesterov, use_amsgrad=False):
         cls = type(self).__name__
@@ -140,7 +140,7 @@ class Adam(_AdamBase):
 
     ``use_nesterov``: the numerator is :math:`\beta_1 m_{t+1} + (1 - \beta_1) g`. ``use_amsgrad``:
     :math:`\hat v = \max(\hat v, v_{t+1})` replaces :math:`v_{t+1}` in the denominator (state
-    ``vhat.<name>``). ``use_lazy=True`` (keyword) updates, for sparse gradients (RowSparse, e.g. an
+    ``vhat.<name>``). ``use_lazy=True`` (keyword) updates, for sparse gradients (RowTensor, e.g. an
     ``nn.Embedding`` table's), m, v and the parameter only on the rows present (repeated rows summed;
     LazyAdam's rule); with dense gradients it is the dense rule above. Without ``use_lazy`` a sparse
     gradient is densified. ``use_offload=True`` (keyword) is

@@ -24,7 +24,7 @@ class FTRL(Optimizer):
     learning rates for FTRL. Without parameter groups, weight decay applies to EVERY parameter (FTRL
     does not use the 'beta'/'gamma' name filter). State: ``moments.<name>`` (m), ``linear.<name>`` (u).
 
-    A sparse gradient (RowSparse, e.g. an ``nn.Embedding`` table's) updates w, m and u only on the
+    A sparse gradient (RowTensor, e.g. an ``nn.Embedding`` table's) updates w, m and u only on the
     rows present, repeated rows summed first (MindSpore's SparseApplyFtrl), with the formula above.
     """
 

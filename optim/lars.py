@@ -6,7 +6,7 @@ LARSUpdate (lars_v2_update) kernel.
 
 from .. import ops
 from ..graph import trace
-from ..nn.cell import Cell
+from ..graph.cell import Cell
 from .adam import check_bool, check_float
 from .optimizer import Optimizer
 

@@ -7,7 +7,7 @@ class LazyAdam(_AdamBase):
     r"""Adam that, for a sparse gradient (rows of an embedding table), updates ``m``, ``v`` and the
     parameter only on the rows present in the gradient; the other rows keep their moments.
 
-    A sparse gradient is a RowSparse (``nn.Embedding``'s table gradient); repeated rows are summed
+    A sparse gradient is a RowTensor (``nn.Embedding``'s table gradient); repeated rows are summed
     first (MindSpore's FusedSparseLazyAdam). With a dense gradient every row is present and the rule
     is exactly :class:`Adam`'s:
 

@@ -11,7 +11,7 @@ import math
 
 from .. import ops
 from ..graph import dtype as mstype
-from ..nn.cell import Cell
+from ..graph.cell import Cell
 from .dynamic_lr import (
     check_float_type,
     check_is_float,

@@ -12,7 +12,7 @@ Per step, inside the training graph:
 The learning rate and the step counter are Parameters (graph state), so changing them never
 recompiles.
 
-Row-sparse gradients (``RowSparse``/``RowTensor``, from ``nn.Embedding``) go to the subclass's
+Row-sparse gradients (``RowTensor``, from ``nn.Embedding``) go to the subclass's
 ``_apply_sparse(i, param, grad, lr)`` after steps 1-3 are applied to their rows only (as MindSpore:
 weight decay adds ``wd * loss_scale * w[indices]`` to each row, once per occurrence of an index).
 An optimizer without a sparse rule densifies them on entry and follows its dense rule.
@@ -24,9 +24,10 @@ import numpy as np
 
 from .. import ops
 from ..graph import dtype as mstype
-from ..graph import executor_hook, sparse, trace
+from ..graph import executor_hook, trace
+from ..graph.cell import Cell
 from ..graph.tensor import Parameter, ParameterTuple, Tensor
-from ..nn.cell import Cell
+from ..ops import row_tensor
 from .param_groups import GROUP_KEYS, parse_groups
 
 
@@ -181,7 +182,7 @@ class Optimizer(Cell):
         out = []
         for i, (p, g, gc) in enumerate(zip(self.parameters, gradients, self.grad_centralization)):
             wd = self.decay_at(i)
-            if isinstance(g, sparse.RowSparse):
+            if isinstance(g, row_tensor.RowTensor):
                 out.append(self._prepare_sparse(p, g, wd, gc))
                 continue
             if not (isinstance(wd, float) and wd == 0.0):
@@ -250,22 +251,22 @@ class Optimizer(Cell):
         return describe(self)
 
     def _has_sparse_rule(self):
-        """Whether this optimizer updates only the rows of a RowSparse gradient (else it densifies)."""
+        """Whether this optimizer updates only the rows of a RowTensor gradient (else it densifies)."""
         return type(self)._apply_sparse is not Optimizer._apply_sparse
 
     def __call__(self, gradients):
-        if sparse.contains(gradients):
+        if row_tensor.contains(gradients):
             if not self._has_sparse_rule():
-                gradients = tuple(sparse.densify(g) for g in gradients)
+                gradients = tuple(row_tensor.densify(g) for g in gradients)
             elif trace.current() is None:
-                # compiled-call arguments are Tensors only: RowSparse gradients travel packed
+                # compiled-call arguments are Tensors only: RowTensor gradients travel packed
                 return executor_hook.run_compiled(self._compile_cache, self._construct_packed,
-                                                  (sparse.pack(tuple(gradients)),), type(self).__name__,
+                                                  (row_tensor.pack(tuple(gradients)),), type(self).__name__,
                                                   self.training)
         return super().__call__(gradients)
 
     def _construct_packed(self, gradients):
-        return self.construct(sparse.unpack(gradients))
+        return self.construct(row_tensor.unpack(gradients))
 
     def construct(self, gradients):
         gradients = tuple(gradients)
@@ -281,7 +282,7 @@ class Optimizer(Cell):
         lr = self.get_lr()
         lrs = lr if self.is_group_lr else (lr,) * len(grads)
         for i, (p, g) in enumerate(zip(self.parameters, grads)):
-            if isinstance(g, sparse.RowSparse):
+            if isinstance(g, row_tensor.RowTensor):
                 self._apply_sparse(i, p, g, lrs[i])
             else:
                 self._apply(i, p, g, lrs[i])
@@ -291,6 +292,6 @@ class Optimizer(Cell):
         raise NotImplementedError(f"{type(self).__name__} must define _apply(index, param, grad, lr)")
 
     def _apply_sparse(self, index, param, grad, lr):
-        """The rule for a RowSparse ``grad`` (rows ``grad.indices``, values ``grad.values``); by default
+        """The rule for a RowTensor ``grad`` (rows ``grad.indices``, values ``grad.values``); by default
         the dense rule on the densified gradient."""
         self._apply(index, param, grad.to_dense(), lr)

@@ -19,7 +19,7 @@ class ProximalAdagrad(Optimizer):
     verified against its CPU kernel). ``use_locking`` is accepted and has no effect.
     State: ``accum.<name>``.
 
-    A sparse gradient (RowSparse, e.g. an ``nn.Embedding`` table's) updates w and a only on the rows
+    A sparse gradient (RowTensor, e.g. an ``nn.Embedding`` table's) updates w and a only on the rows
     present, repeated rows summed first (MindSpore's SparseApplyProximalAdagrad), with the formula above.
     """
 

@@ -9,9 +9,10 @@ strings) are constants of the signature, so a new value recompiles.
 import time
 
 from ..backends import get_backend
-from ..graph import executor_hook, trace
+from ..graph import trace
 from ..graph.passes import run_passes
-from ..graph.tensor import _PARAM_VERSION, Tensor
+from ..graph.session import SESSION
+from ..graph.tensor import Tensor
 from . import context
 from .dump import GraphDumper
 
@@ -158,7 +159,7 @@ def run_compiled(cache, fn, args, name, mode_key=None):
     for t in leaves:
         if t._node is not None:
             raise RuntimeError("a graph-mode Tensor was passed to a compiled call outside its graph")
-    key = (tdef, tuple((t._data.shape, t._data.dtype) for t in leaves), context.version(), _PARAM_VERSION[0],
+    key = (tdef, tuple((t._data.shape, t._data.dtype) for t in leaves), context.version(), SESSION.param_version,
            mode_key)
     compiled = cache.entries.get(key)
     if compiled is None:
@@ -176,4 +177,4 @@ def run_compiled(cache, fn, args, name, mode_key=None):
     return compiled(leaves)
 
 
-executor_hook.set_runner(run_compiled)
+SESSION.runner = run_compiled

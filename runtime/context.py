@@ -3,12 +3,14 @@
 import logging
 import os
 
+from ..graph.session import SESSION
+
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
 
 _KNOWN_TARGETS = ("CPU", "GPU", "Ascend")
 
-_CONTEXT = {
+_DEFAULTS = {
     "mode": GRAPH_MODE,
     "device_target": "CPU",
     "device_id": 0,
@@ -22,7 +24,8 @@ _CONTEXT = {
     "cpu_threads": None,
 }
 
-_VERSION = [0]  # bumped on any change that invalidates compiled graphs
+SESSION.context.update(_DEFAULTS)
+_CONTEXT = SESSION.context  # the session's options; any change bumps SESSION.context_version
 
 logger = logging.getLogger("minispore")
 
@@ -64,7 +67,7 @@ def set_context(**kwargs):
         if key == "compile_cache_dir" and value is not None:
             value = os.path.abspath(os.path.expanduser(value))
         _CONTEXT[key] = value
-    _VERSION[0] += 1
+    SESSION.context_version += 1
 
 
 def get_context(key):
@@ -74,4 +77,4 @@ def get_context(key):
 
 
 def version():
-    return _VERSION[0]
+    return SESSION.context_version

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 
 from ..backends.cpu.kernel_library import write_atomic
-from ..graph.dump import graph_to_text
 from ..graph.flops import graph_flops
+from ..graph.printer import graph_to_text
 from . import context
 
 _COUNTER = itertools.count()

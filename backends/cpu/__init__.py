@@ -2,7 +2,7 @@
 
 import os
 
-from ...ops.registry import OPS
+from ...graph.opdef import OPS
 from . import kernel_library, plan, threading
 
 

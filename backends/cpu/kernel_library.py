@@ -90,7 +90,7 @@ def library_source(ops, parallel=False):
     for name in sorted(ops):
         op = ops[name]
         if op.scalar is not None:
-            arity = op.extra.get("arity") or len(inspect.signature(op.scalar).parameters) - len(op.scalar_attrs)
+            arity = len(inspect.signature(op.scalar).parameters) - len(op.scalar_attrs)
             parts.append("@njit(inline='always', error_model='numpy')\n" + _source(op.scalar, f"_s_{name}"))
             for modes in itertools.product("fs", repeat=arity):
                 if "f" in modes:

@@ -10,8 +10,8 @@ import hashlib
 
 import numpy as np
 
+from ...graph.opdef import OPS, OpKind, output_alias
 from ...graph.passes.memory_plan import plan_memory
-from ...ops.registry import OPS, output_alias
 from .fused_codegen import fused_kernel_source, multi_tensor_kernel_source
 from .kernel_library import cached_module
 
@@ -145,7 +145,7 @@ def generate(graph, lib, parallel=False):
         if op.view:
             lines.append(f"    {v} = {ins[0]}.reshape({tuple(n.shape)!r})")
             continue
-        if op.extra.get("multi_tensor"):
+        if op.kind is OpKind.MULTI_TENSOR:
             name = fused_kernel(*multi_tensor_kernel_source(n, "KERNEL", parallel))
             arity = n.attrs["arity"]
             # one tuple per input slot, of flat views (one array type per slot, whatever the tensors' ranks)
@@ -154,7 +154,7 @@ def generate(graph, lib, parallel=False):
             lines.append(f"    {name}({', '.join(slots)})  # {n.attrs['tensors']} x {n.attrs['ops']}")
             var[n.id] = ins[output_alias(n)]
             continue
-        if op.extra.get("fused"):
+        if op.kind is OpKind.FUSED:
             name = fused_kernel(*fused_kernel_source(n, "KERNEL", parallel))
             call_args = list(ins)
             target = output_alias(n)

@@ -3,6 +3,8 @@
 
 import numpy as np
 
+from ..opdef import OPS
+
 
 def _key_of(value):
     if isinstance(value, np.ndarray):
@@ -15,8 +17,6 @@ def _key_of(value):
 
 
 def cse(graph):
-    from ...ops.registry import OPS
-
     seen = {}
     replace = {}
     nodes = []

@@ -3,12 +3,12 @@ the op's numpy reference), up to a size limit so folding never bloats the plan."
 
 import numpy as np
 
+from ..opdef import OPS
+
 FOLD_LIMIT = 1 << 16  # elements
 
 
 def fold(graph):
-    from ...ops.registry import OPS
-
     for n in graph.nodes:
         if n.is_leaf or not n.inputs or OPS[n.op].impure or n.size > FOLD_LIMIT:
             continue

@@ -9,6 +9,7 @@ member that reads a Parameter may only move later if no other node overwrites th
 in between.
 """
 
+from ..opdef import OPS
 from .regroup import replace_groups, storage_writers
 
 
@@ -17,7 +18,6 @@ def _fusible(op):
 
 
 def fuse_elementwise(graph, min_ops=2):
-    from ...ops.registry import OPS
     from ..ir import Node
 
     nodes = graph.nodes

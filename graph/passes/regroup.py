@@ -1,12 +1,12 @@
 """What the fusion passes share: where each buffer's storage lives and who overwrites it, and
 rebuilding a graph after groups of nodes were replaced by one node each."""
 
+from ..opdef import OPS, output_alias, written_inputs
+
 
 def storage_writers(graph):
     """(root, writers): ``root[node id]`` is the id of the node owning the node's storage (through views
     and in-place aliases); ``writers[root id]`` lists the nodes that overwrite that storage, in order."""
-    from ...ops.registry import OPS, output_alias, written_inputs
-
     root, writers = {}, {}
     for n in graph.nodes:
         if n.is_leaf:

@@ -2,8 +2,8 @@
 ``nn.Dense(activation='relu')``. Each cell calls the op's functional form; formulas are in
 ``ops/activation.py`` and ``ops/softmax.py``."""
 
+from ...graph.cell import Cell
 from ...ops import activation as A
-from ..cell import Cell
 
 
 def _check_number(cls_name, value, arg):

@@ -4,8 +4,8 @@ import math
 
 from ... import ops
 from ...graph import dtype as mstype
+from ...graph.cell import Cell
 from ...graph.tensor import Parameter, Tensor
-from ..cell import Cell
 from ..initializer import HeUniform, Uniform, initializer
 
 

@@ -10,9 +10,9 @@ ceil((H - dilation*(kh-1)) / stride), 'pad' (H + top + bottom - dilation*(kh-1) 
 import math
 
 from ...graph import dtype as mstype
+from ...graph.cell import Cell
 from ...graph.tensor import Parameter
 from ...ops import conv as C
-from ..cell import Cell
 from ..initializer import HeUniform, Uniform, initializer
 
 

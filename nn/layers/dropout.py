@@ -3,9 +3,9 @@
 import logging
 
 from ...graph import dtype as mstype
+from ...graph.cell import Cell
 from ...ops import functional as F
 from ...ops.random_ops import op_seed
-from ..cell import Cell
 
 logger = logging.getLogger("minispore")
 

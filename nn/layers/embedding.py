@@ -6,9 +6,9 @@ import numpy as np
 
 from ... import ops
 from ...graph import dtype as mstype
+from ...graph.cell import Cell
 from ...graph.tensor import Parameter, Tensor
 from ...ops.sparse_ops import sparse_gather_v2
-from ..cell import Cell
 from ..initializer import initializer
 
 _INT_TYPES = (mstype.int8, mstype.int16, mstype.int32, mstype.int64, mstype.uint8, mstype.uint16, mstype.uint32,
@@ -34,7 +34,7 @@ class Embedding(Cell):
     as in MindSpore). ``dtype`` is the (integer) dtype of the ids. Ids lie in [-vocab_size,
     vocab_size) (negative ones count from the end); anything else raises a ValueError when the step runs.
 
-    The table's gradient is a RowSparse (MindSpore's RowTensor: the looked-up rows and their output
+    The table's gradient is a RowTensor (MindSpore's RowTensor: the looked-up rows and their output
     gradients), so LazyAdam, Adam(use_lazy=True), FTRL and ProximalAdagrad update only those rows;
     other optimizers densify it. ``use_one_hot=True`` computes ``one_hot(ids) @ table`` instead,
     whose gradient is dense.

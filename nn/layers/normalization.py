@@ -8,9 +8,9 @@ statistics are used. ``use_batch_statistics`` True/False forces one behaviour.
 """
 
 from ...graph import dtype as mstype
+from ...graph.cell import Cell
 from ...graph.tensor import Parameter
 from ...ops import functional as F
-from ..cell import Cell
 from ..initializer import initializer
 
 

@@ -8,9 +8,9 @@ ceil(H/stride); an average divides by its window's non-padding count). 'pad' use
 ``ceil_mode``, ``count_include_pad`` or ``divisor_override`` differ from their defaults.
 """
 
+from ...graph.cell import Cell
 from ...ops import conv as C
 from ...ops import pool as P
-from ..cell import Cell
 
 
 class _PoolNd(Cell):

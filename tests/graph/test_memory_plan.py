@@ -11,8 +11,8 @@ import pytest
 
 from minispore import Tensor, nn
 from minispore.graph.ir import Graph, Node
+from minispore.graph.opdef import OPS, output_alias
 from minispore.graph.passes.memory_plan import plan_memory
-from minispore.ops.registry import OPS, output_alias
 
 from golden.networks import LeNet5
 

@@ -1,4 +1,4 @@
-"""nn.Embedding and row-sparse gradients: the lookup against numpy, its RowSparse (RowTensor)
+"""nn.Embedding and row-sparse gradients: the lookup against numpy, its RowTensor (RowTensor)
 gradient, and LazyAdam / Adam(use_lazy=True) / FTRL / ProximalAdagrad updating only the rows of a
 batch, against numpy transcriptions of MindSpore's documented sparse rules (repeated rows summed
 first). Optimizers without a sparse rule densify and match dense (one-hot) training."""
@@ -368,7 +368,7 @@ def test_grad_centralization_and_intermediate_tables():
     dense = run(Tensor(_scatter_add(idx, vals, (5, 3)).astype(np.float32)))
     np.testing.assert_allclose(sparse, dense, rtol=1e-5, atol=1e-7)
     assert not np.allclose(sparse[1], table[1])
-    # A lookup of a computed table: the RowSparse adjoint is densified before the Mul's rule.
+    # A lookup of a computed table: the RowTensor adjoint is densified before the Mul's rule.
     emb = nn.Embedding(5, 3)
     (g,) = ms.grad(lambda x: ops.sparse_gather_v2(emb.embedding_table * 2.0, x).sum(), None,
                    emb.trainable_params())(Tensor(idx))

@@ -37,7 +37,7 @@ def test_op_has_every_piece(name):
     assert callable(op.infer) and callable(op.reference)
     assert op.nondiff or callable(op.grad), f"{name} has no gradient rule"
     # FusedElementwise kernels are generated per graph by the backend from member ops' scalar bodies.
-    assert op.view or op.scalar is not None or op.cpu is not None or op.extra.get("fused"), \
+    assert op.view or op.scalar is not None or op.cpu is not None or op.kind.name in ("FUSED", "MULTI_TENSOR"), \
         f"{name} has no CPU kernel"
     assert name in CASES, f"{name} has no test cases in tests/ops/cases_*.py"
 

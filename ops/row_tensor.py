@@ -1,4 +1,4 @@
-"""``RowSparse``: a row-sparse gradient (MindSpore's ``RowTensor``).
+"""``RowTensor``: a row-sparse gradient (MindSpore's ``RowTensor``).
 
 An embedding lookup touches only the rows it reads, so its table's gradient is kept as the rows
 present: ``indices`` (1-D int Tensor of n row numbers, repeats allowed, negative ones counting
@@ -7,37 +7,33 @@ value is the scatter-add ``dense[indices[k]] += values[k]``. Optimizers with a s
 (LazyAdam, Adam(use_lazy=True), FTRL, ProximalAdagrad) update only those rows; everything else
 densifies it with ``to_dense()``.
 
-A RowSparse is not a Tensor: it is a small Python object holding two Tensors (traced ones inside a
+A RowTensor is not a Tensor: it is a small Python object holding two Tensors (traced ones inside a
 graph). Compiled graph outputs can only be Tensors, so ``pack``/``unpack`` turn it into a marked
 dict and back around a compiled call.
 """
 
 import numbers
 
-from . import dtype as mstype
-from .tensor import Tensor
+from ..graph import dtype as mstype
+from ..graph.session import SESSION
+from ..graph.tensor import Tensor
+from .registry import apply
 
 _MARK = "__minispore_row_sparse__"
 
 
-def _ops():
-    from .. import ops
-
-    return ops
-
-
-class RowSparse:
-    """Row-sparse tensor: ``RowSparse(indices=None, values=None, shape=None, row_tensor=None)``.
+class RowTensor:
+    """Row-sparse tensor: ``RowTensor(indices=None, values=None, shape=None, row_tensor=None)``.
 
     ``dense = zeros(shape); dense[indices[k]] += values[k]``. ``row_tensor`` copies another
-    RowSparse (MindSpore's RowTensor signature). ``shape``/``dense_shape`` is the dense shape.
+    RowTensor (MindSpore's RowTensor signature). ``shape``/``dense_shape`` is the dense shape.
     """
 
     __slots__ = ("indices", "values", "dense_shape")
 
     def __init__(self, indices=None, values=None, shape=None, row_tensor=None):
         if row_tensor is not None:
-            if not isinstance(row_tensor, RowSparse):
+            if not isinstance(row_tensor, RowTensor):
                 raise TypeError(f"For 'RowTensor', row_tensor must be a RowTensor, but got {type(row_tensor).__name__}")
             indices, values, shape = row_tensor.indices, row_tensor.values, row_tensor.dense_shape
         if not isinstance(indices, Tensor) or not isinstance(values, Tensor):
@@ -74,8 +70,6 @@ class RowSparse:
 
     def to_dense(self):
         """The dense Tensor: a scatter-add of the rows (repeated indices add up)."""
-        from ..ops.registry import apply
-
         return apply("GatherGrad", self.values, self.indices, shape=self.dense_shape, axis=0)
 
     def asnumpy(self):
@@ -84,19 +78,19 @@ class RowSparse:
 
     def with_values(self, values):
         """The same rows with new ``values`` (same shape)."""
-        return RowSparse(self.indices, values, self.dense_shape)
+        return RowTensor(self.indices, values, self.dense_shape)
 
     # ---- arithmetic: sums stay sparse with sparse, become dense with dense ---------------------
     def __add__(self, other):
-        if isinstance(other, RowSparse):
+        if isinstance(other, RowTensor):
             if other.dense_shape != self.dense_shape:
                 raise ValueError(f"For 'RowTensor' add, the dense shapes {list(self.dense_shape)} and "
                                  f"{list(other.dense_shape)} differ")
-            ops = _ops()
+            ops = SESSION.ops()
             a, b = self.indices, other.indices
             if a.dtype != b.dtype:  # one int64, one int32: int64 holds both
                 a, b = ops.cast(a, mstype.int64), ops.cast(b, mstype.int64)
-            return RowSparse(ops.concat([a, b], 0), ops.concat([self.values, other.values], 0), self.dense_shape)
+            return RowTensor(ops.concat([a, b], 0), ops.concat([self.values, other.values], 0), self.dense_shape)
         if isinstance(other, Tensor):
             return self.to_dense() + other
         return NotImplemented
@@ -104,7 +98,7 @@ class RowSparse:
     __radd__ = __add__
 
     def _scaled(self, factor, divide=False):
-        if isinstance(factor, RowSparse) or not isinstance(factor, (numbers.Number, Tensor)):
+        if isinstance(factor, RowTensor) or not isinstance(factor, (numbers.Number, Tensor)):
             return NotImplemented
         if isinstance(factor, Tensor) and factor.size != 1:
             raise ValueError(f"For 'RowTensor', only a scalar can scale the rows, but got shape {list(factor.shape)}")
@@ -126,17 +120,15 @@ class RowSparse:
                 f"values={self.values!r})")
 
 
-RowTensor = RowSparse
-
 
 def densify(g):
-    """``g`` as a dense Tensor (RowSparse values are scattered; anything else is returned as is)."""
-    return g.to_dense() if isinstance(g, RowSparse) else g
+    """``g`` as a dense Tensor (RowTensor values are scattered; anything else is returned as is)."""
+    return g.to_dense() if isinstance(g, RowTensor) else g
 
 
 def contains(obj):
-    """Whether nested tuples/lists/dicts ``obj`` hold a RowSparse."""
-    if isinstance(obj, RowSparse):
+    """Whether nested tuples/lists/dicts ``obj`` hold a RowTensor."""
+    if isinstance(obj, RowTensor):
         return True
     if isinstance(obj, (tuple, list)):
         return any(contains(o) for o in obj)
@@ -146,11 +138,11 @@ def contains(obj):
 
 
 def pack(obj):
-    """Replace each RowSparse in nested tuples/lists/dicts by a marked dict of Tensors, so a compiled
+    """Replace each RowTensor in nested tuples/lists/dicts by a marked dict of Tensors, so a compiled
     call can pass it through (graph inputs and outputs are Tensors only)."""
     if not contains(obj):
         return obj  # untouched (a namedtuple stays one)
-    if isinstance(obj, RowSparse):
+    if isinstance(obj, RowTensor):
         return {_MARK: (obj.indices, obj.values, obj.dense_shape)}
     if isinstance(obj, dict):
         return {k: pack(v) for k, v in obj.items()}
@@ -163,7 +155,7 @@ def unpack(obj):
     if isinstance(obj, dict):
         if set(obj) == {_MARK}:
             indices, values, shape = obj[_MARK]
-            return RowSparse(indices, values, tuple(shape))
+            return RowTensor(indices, values, tuple(shape))
         return {k: unpack(v) for k, v in obj.items()}
     if isinstance(obj, (tuple, list)):
         items = [unpack(o) for o in obj]
@@ -171,4 +163,4 @@ def unpack(obj):
     return obj
 
 
-__all__ = ["RowSparse", "RowTensor", "densify", "contains", "pack", "unpack"]
+__all__ = ["RowTensor", "densify", "contains", "pack", "unpack"]

@@ -5,8 +5,10 @@ gradients are part of its one graph); called outside a trace they compile the wh
 value-and-gradient computation for the device target, cached per input signature.
 """
 
-from ..graph import autodiff, executor_hook, sparse, trace
+from ..graph import autodiff, executor_hook, trace
+from ..graph.session import SESSION
 from ..graph.tensor import Parameter, Tensor
+from . import row_tensor
 from .arithmetic import ones_like, zeros_like
 
 
@@ -44,16 +46,16 @@ def _traced_value_and_grad(fn, args, positions, weights, has_aux, sens=None):
     grads = autodiff.backward(seeds, arg_nodes + weight_nodes, first_id)
     wrt = [args[p] for p in positions] + list(weights)
     grads = [g if g is not None else zeros_like(t) for g, t in zip(grads, wrt)]
-    # Weights looked up by rows (nn.Embedding) keep a RowSparse gradient for the optimizer's sparse
+    # Weights looked up by rows (nn.Embedding) keep a RowTensor gradient for the optimizer's sparse
     # rule; gradients w.r.t. the function's arguments are always dense Tensors.
-    pos_grads = [sparse.densify(g) for g in grads[:len(positions)]]
+    pos_grads = [row_tensor.densify(g) for g in grads[:len(positions)]]
     return out, pos_grads, tuple(grads[len(positions):])
 
 
 class _GradFunction:
     """The callable returned by grad/value_and_grad/GradOperation for one function."""
 
-    def __init__(self, fn, grad_position, weights, has_aux, return_value, sens_param=False):
+    def __init__(self, fn, grad_position, weights, has_aux, return_value, sens_param=False, cache=None):
         if weights is not None:
             weights = tuple(weights) if isinstance(weights, (tuple, list)) else (weights,)
             for w in weights:
@@ -65,7 +67,7 @@ class _GradFunction:
         self.has_aux = has_aux
         self.return_value = return_value
         self.sens_param = sens_param
-        self._cache = executor_hook.CompileCache()
+        self._cache = cache if cache is not None else executor_hook.CompileCache()
 
     def _compute(self, *args):
         sens = None
@@ -87,25 +89,27 @@ class _GradFunction:
             return self._compute(*args)
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
         mode = getattr(self.fn, "training", None)
-        # compiled outputs are Tensors only: RowSparse gradients travel packed
+        # compiled outputs are Tensors only: RowTensor gradients travel packed
         out = executor_hook.run_compiled(self._cache, self._compute_packed, args, f"grad_{name}", mode)
-        return sparse.unpack(out)
+        return row_tensor.unpack(out)
 
     def _compute_packed(self, *args):
-        return sparse.pack(self._compute(*args))
-
-
-_GRAD_FUNCTIONS = {}
+        return row_tensor.pack(self._compute(*args))
 
 
 def _cached(fn, *config):
-    # Reuse the same _GradFunction (and so its compiled graphs) for repeated grad(fn)(x) calls.
-    key = (id(fn),) + tuple(tuple(map(id, c)) if isinstance(c, (tuple, list)) else c for c in config)
-    entry = _GRAD_FUNCTIONS.get(key)
-    if entry is None or entry[0] is not fn:
-        entry = (fn, _GradFunction(fn, *config))
-        _GRAD_FUNCTIONS[key] = entry
-    return entry[1]
+    """A gradient function of ``fn`` sharing its compiled graphs with earlier ``grad(fn)`` calls of the
+    same configuration (so ``grad(fn)(x)`` in a loop compiles once). The session holds those graphs
+    weakly by ``fn``: when the function is garbage-collected, its compiled graphs go too."""
+    key = tuple(tuple(map(id, c)) if isinstance(c, (tuple, list)) else c for c in config)
+    try:
+        per_fn = SESSION.grad_functions.setdefault(fn, {})
+    except TypeError:  # not weak-referenceable: graphs live as long as the gradient function
+        return _GradFunction(fn, *config)
+    cache = per_fn.get(key)
+    if cache is None:
+        cache = per_fn[key] = executor_hook.CompileCache()
+    return _GradFunction(fn, *config, cache=cache)
 
 
 def _check_position(grad_position):
