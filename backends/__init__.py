@@ -1,14 +1,12 @@
-"""Device targets: cpu (numba njit), more to come (GPU via numba.cuda, simulated Ascend)."""
+"""Device targets: CPU (numba njit), and the reference executor (the ops' numpy references). GPU (numba
+CUDA) and Ascend (simulated on the CPU) register here when they exist; a target imports its heavy
+dependencies (numba.cuda) only when its backend is created."""
 
-from .registry import available_targets, get_backend, register_backend
+from .cpu import CpuBackend
+from .reference import ReferenceBackend
+from .registry import available_targets, backend_options, create_backend, register_backend
 
+register_backend("CPU", CpuBackend)
+register_backend("reference", ReferenceBackend, device=False)
 
-def _cpu(**options):
-    from .cpu import CpuBackend
-
-    return CpuBackend(**options)
-
-
-register_backend("CPU", _cpu)
-
-__all__ = ["available_targets", "get_backend", "register_backend"]
+__all__ = ["available_targets", "backend_options", "create_backend", "register_backend"]

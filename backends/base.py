@@ -74,6 +74,15 @@ def kernels_of(target):
     return {o: s for (o, t), s in sorted(_KERNELS.items()) if t == target}
 
 
+class KernelRunError(ValueError):
+    """A kernel's run-time check failed (e.g. an index out of range); ``node`` is the graph node whose
+    launch raised it, so the runtime can name the user's line of that very op."""
+
+    def __init__(self, message, node):
+        super().__init__(message)
+        self.node = node
+
+
 class Storage(ABC):
     """Where a target keeps tensors. A handle is whatever the target computes on (a numpy array on the
     host targets, a device array on GPU)."""
@@ -103,7 +112,7 @@ class HostStorage(Storage):
         return np.empty(shape, dtype)
 
     def to_device(self, array):
-        return np.ascontiguousarray(array)
+        return array if array.flags.c_contiguous else np.array(array, order="C")  # (keeps 0-d arrays 0-d)
 
     def to_host(self, handle):
         return handle

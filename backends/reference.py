@@ -1,4 +1,4 @@
-"""The reference executor: runs a graph node by node with each op's numpy reference.
+"""The reference executor: runs a schedule node by node with each op's numpy reference.
 
 It is the test oracle's executor (``set_context(executor="reference")``): gradient checks in float64
 use it so they test the gradient *rules* without compiling a float64 variant of every kernel.
@@ -7,36 +7,46 @@ use it so they test the gradient *rules* without compiling a float64 variant of 
 import numpy as np
 
 from ..graph.opdef import OPS
+from .base import Backend, HostStorage, Plan
+from .lower import LaunchKind
 
 
-class ReferencePlan:
-    def __init__(self, graph):
-        self.graph = graph
-        self.source = "# reference executor: no generated code\n"
-        self.memory = None
-        self.buffer_bytes = self.arena_bytes = 0
-        self._param_index = {id(n): i for i, n in enumerate(graph.params)}
+class ReferencePlan(Plan):
+    source = "# reference executor: no generated code\n"
 
-    def run(self, params, inputs):
+    def __init__(self, schedule):
+        self.graph = schedule.graph
+        self._launches = schedule.launches
+        self._params = None
+
+    def bind(self, handles):
+        self._params = list(handles)
+
+    def run(self, inputs):
         values = {}
-        for n in self.graph.nodes:
-            if n.op == "input":
+        for launch in self._launches:
+            n = launch.node
+            if launch.kind is LaunchKind.INPUT:
                 values[n.id] = inputs[n.index]
-            elif n.op == "param":
-                values[n.id] = params[self._param_index[id(n)]]
-            elif n.op == "const":
+            elif launch.kind is LaunchKind.PARAM:
+                values[n.id] = self._params[launch.param_index]
+            elif launch.kind is LaunchKind.CONST:
                 values[n.id] = n.value
             else:  # (Assign's and fused ops' references write into the Parameter arrays in place)
-                out = OPS[n.op].reference(*[values[i.id] for i in n.inputs], **n.attrs)
+                out = OPS[n.op].reference(*[values[i] for i in launch.inputs], **n.attrs)
                 values[n.id] = np.asarray(out).astype(n.dtype, copy=False).reshape(n.shape)
         return [np.array(values[o.id], copy=True) for o in self.graph.outputs]
 
 
-class ReferenceBackend:
+class ReferenceBackend(Backend):
     target = "reference"
 
-    def __init__(self, **_options):
-        pass
+    def __init__(self, context, cache):
+        super().__init__(context, cache)
+        self._storage = HostStorage()
 
-    def lower(self, graph):
-        return ReferencePlan(graph)
+    def storage(self):
+        return self._storage
+
+    def emit(self, schedule):
+        return ReferencePlan(schedule)

@@ -19,6 +19,7 @@ class Session:
         self.rng = np.random.default_rng(0)  # initializers and dropout seeds (minispore.set_seed)
         self.op_seed_count = 0  # random ops seeded since the last set_seed
         self.param_version = 0  # bumped when a Parameter's shape/dtype changes: plans are keyed on it
+        self.residency_version = 0  # bumped when a Parameter's storage handle changes: plans rebind
         self.context = {}       # runtime options (runtime.context fills and validates it)
         self.context_version = 0
         self.backends = {}      # (target, options) -> Backend, created on first use

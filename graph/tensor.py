@@ -290,7 +290,15 @@ class Parameter(Tensor):
 
     A Parameter created without a name takes the attribute path under which it is first
     assigned in a Cell (``conv1.weight``).
+
+    Its value lives on the host until a compiled graph binds it to a device target's storage
+    (``_bind``); from then on it is resident there, and ``asnumpy()``, ``set_data()`` and every other
+    host access go through that storage, so the host always sees the device's values and no step
+    copies parameters (on the CPU the storage is the host array itself: zero copies).
     """
+
+    _storage = None  # the backend Storage holding the value, or None while it lives on the host
+    _handle = None   # the value in that storage
 
     def __init__(self, default_input, name=None, requires_grad=True, layerwise_parallel=False,
                  parallel_optimizer=True):
@@ -303,6 +311,25 @@ class Parameter(Tensor):
         self._name = name
         self._user_named = name is not None
         self.requires_grad = bool(requires_grad)
+
+    @property
+    def _data(self):
+        return self._host if self._storage is None else self._storage.to_host(self._handle)
+
+    @_data.setter
+    def _data(self, array):
+        self._host = array
+        self._storage = self._handle = None
+        SESSION.residency_version += 1  # compiled graphs holding the old handle rebind
+
+    def _bind(self, storage):
+        """This Parameter's handle in ``storage``, moving the value there if it lives elsewhere."""
+        if self._storage is not storage:
+            handle = storage.to_device(self._data)
+            self._host = None
+            self._storage, self._handle = storage, handle
+            SESSION.residency_version += 1
+        return self._handle
 
     @property
     def name(self):
@@ -328,8 +355,11 @@ class Parameter(Tensor):
     def set_data(self, data):
         """Replace the value. Same shape/dtype: copied in place (compiled graphs keep running)."""
         arr = _to_array(data, None)
-        if arr.shape == self._data.shape and arr.dtype == self._data.dtype:
-            np.copyto(self._data, arr)
+        if arr.shape == self.shape and arr.dtype == self.dtype.np:
+            if self._storage is None:
+                np.copyto(self._host, arr)
+            else:
+                self._storage.copy_in(self._handle, arr)
         else:
             self._data = arr.copy()
             SESSION.param_version += 1

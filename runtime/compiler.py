@@ -8,12 +8,15 @@ strings) are constants of the signature, so a new value recompiles.
 
 import time
 
-from ..backends import get_backend
+from ..backends import backend_options, create_backend
+from ..backends.base import KernelRunError
+from ..backends.lower import schedule
 from ..graph import trace
 from ..graph.passes import run_passes
 from ..graph.session import SESSION
 from ..graph.tensor import Tensor
 from . import context
+from .cache import ModuleCache
 from .dump import GraphDumper
 
 logger = context.logger
@@ -49,56 +52,63 @@ def unflatten(tdef, leaves):
 
 
 class CompiledGraph:
-    """One compiled signature of a traced function."""
+    """One compiled signature of a traced function: its graph, the backend's plan, and the storage its
+    Parameters are bound to (once, and again only when a Parameter's storage handle changed)."""
 
-    def __init__(self, graph, plan, out_tdef, timings):
+    def __init__(self, graph, plan, storage, out_tdef, timings):
         self.graph = graph
         self.plan = plan
+        self.storage = storage
         self.out_tdef = out_tdef
         self.params = [n.param for n in graph.params]
         self.timings = timings
-
+        self._bound = None
         self._first = True
 
+    def _bind(self):
+        handles = [p._bind(self.storage) for p in self.params]
+        self.plan.bind(handles)
+        self._bound = SESSION.residency_version
+
     def __call__(self, leaves):
+        if self._bound != SESSION.residency_version:
+            self._bind()
         if self._first:
             return self._first_call(leaves)
-        try:
-            outs = self.plan.run([p._data for p in self.params], [t._data for t in leaves])
-        except (ValueError, IndexError) as e:  # a kernel's run-time check (e.g. an index out of range)
-            raise type(e)(f"{e}{self._where(e)}") from None
-        return unflatten(self.out_tdef, iter(Tensor(o) for o in outs))
+        return unflatten(self.out_tdef, iter(Tensor(o) for o in self._run(leaves)))
 
-    def _where(self, error):
-        """The user's lines of the nodes of the op a kernel error names ("For 'Gather', ...")."""
-        text = str(error)
-        if not text.startswith("For '"):
-            return f"\n  while running the compiled graph of {self.graph.name}"
-        op = text[5:text.index("'", 5)]
-        lines = []
-        for n in self.graph.nodes:
-            loc = n.location()
-            if n.op == op and loc and loc not in lines:
-                lines.append(loc)
-        where = "".join(f"\n  at {loc}" for loc in lines[:3])
-        return f"\n  while running the compiled graph of {self.graph.name}{where}"
+    def _run(self, leaves):
+        try:
+            return self.plan.run([t._data for t in leaves])
+        except KernelRunError as e:  # a kernel's run-time check (e.g. an index out of range)
+            where = f"\n  at {e.node.location()}" if e.node is not None and e.node.location() else ""
+            raise ValueError(f"{e}\n  while running the compiled graph of {self.graph.name}{where}") from None
 
     def _first_call(self, leaves):
         # Numba compiles (or loads from its cache) each kernel on first use: time that phase once.
-        stats = getattr(self.plan, "jit_stats", None)
-        before = stats() if stats else (0, 0)
+        before = self.plan.stats()
         t0 = time.perf_counter()
         self._first = False
-        try:
-            outs = self.plan.run([p._data for p in self.params], [t._data for t in leaves])
-        except (ValueError, IndexError) as e:
-            raise type(e)(f"{e}{self._where(e)}") from None
-        self.timings["numba"] = time.perf_counter() - t0
-        after = stats() if stats else (0, 0)
-        self.jit_compiled, self.jit_loaded = after[0] - before[0], after[1] - before[1]
-        logger.info("first run of %s: numba %.1f ms (%d kernels compiled, %d loaded from cache)",
-                    self.graph.name, self.timings["numba"] * 1e3, self.jit_compiled, self.jit_loaded)
+        outs = self._run(leaves)
+        self.timings["first run"] = time.perf_counter() - t0
+        after = self.plan.stats()
+        self.jit_compiled = after.get("jit_compiled", 0) - before.get("jit_compiled", 0)
+        self.jit_loaded = after.get("jit_loaded", 0) - before.get("jit_loaded", 0)
+        logger.info("first run of %s: %.1f ms (%d kernels compiled, %d loaded from cache)",
+                    self.graph.name, self.timings["first run"] * 1e3, self.jit_compiled, self.jit_loaded)
         return unflatten(self.out_tdef, iter(Tensor(o) for o in outs))
+
+
+def current_backend():
+    """The session's Backend for the context's device target (or the reference executor), made once
+    per target and values of the options it reads."""
+    ctx = SESSION.context
+    target = "reference" if ctx["executor"] == "reference" else ctx["device_target"]
+    key = (target, ctx["compile_cache_dir"]) + tuple(ctx[k] for k in backend_options(target))
+    backend = SESSION.backends.get(key)
+    if backend is None:
+        backend = SESSION.backends[key] = create_backend(target, ctx, ModuleCache(ctx["compile_cache_dir"]))
+    return backend
 
 
 def _describe_change(old_keys, key):
@@ -128,29 +138,22 @@ def compile_function(fn, tdef, leaves, name):
     graph = tracer.graph
     timings["trace+autodiff"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    backend = current_backend()
+    disabled = context.get_context("disabled_passes")
     try:
         graph = run_passes(graph, debug=context.get_context("debug"), on_pass=dumper.on_pass if dumper else None,
-                           disabled=context.get_context("disabled_passes"))
+                           disabled=disabled, extra=backend.passes())
     except Exception:
         if dumper:
             dumper.on_failure(graph)
         raise
     timings["passes"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    if context.get_context("executor") == "reference":
-        from ..backends.reference import ReferenceBackend
-
-        backend = ReferenceBackend()
-    else:
-        backend = get_backend(context.get_context("device_target"),
-                              cache_dir=context.get_context("compile_cache_dir"),
-                              memory_planning="memory_plan" not in context.get_context("disabled_passes"),
-                              parallel=context.get_context("cpu_parallel"), threads=context.get_context("cpu_threads"))
-    plan = backend.lower(graph)
+    plan = backend.emit(schedule(graph, plan_memory_on="memory_plan" not in disabled))
     timings["codegen"] = time.perf_counter() - t2
     if dumper:
         dumper.on_plan(graph, plan)
-    return CompiledGraph(graph, plan, out_tdef, timings)
+    return CompiledGraph(graph, plan, backend.storage(), out_tdef, timings)
 
 
 def run_compiled(cache, fn, args, name, mode_key=None):
@@ -169,7 +172,7 @@ def run_compiled(cache, fn, args, name, mode_key=None):
         cache.entries[key] = compiled
         total = time.perf_counter() - t0
         phases = ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in compiled.timings.items())
-        memory = getattr(compiled.plan, "memory", None)
+        memory = compiled.plan.memory
         arena = f"; {memory.summary()}" if memory is not None else ""
         logger.info("compiled %s (%d nodes): %s; %.1f ms (%s)%s", name, len(compiled.graph.nodes), reason,
                     total * 1e3, phases, arena)

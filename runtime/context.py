@@ -3,6 +3,8 @@
 import logging
 import os
 
+from ..backends import available_targets
+from ..graph.passes import PASS_NAMES
 from ..graph.session import SESSION
 
 GRAPH_MODE = 0
@@ -38,8 +40,6 @@ def set_context(**kwargs):
     (opt-in: large elementwise and fused kernels run as prange loops; same numbers as serial),
     ``cpu_threads`` (threads for those loops and for BLAS; default all cores when parallel),
     ``executor`` ('compiled', or 'reference' to run graphs with the ops' numpy references: a test oracle)."""
-    from ..backends import available_targets
-
     for key, value in kwargs.items():
         if key not in _CONTEXT:
             raise ValueError(f"For 'set_context', unknown option '{key}'; known options: {sorted(_CONTEXT)}")
@@ -53,8 +53,6 @@ def set_context(**kwargs):
                 raise RuntimeError(f"device_target '{value}' is not available yet in this minispore build; "
                                    f"available targets: {available_targets()}")
         if key == "disabled_passes":
-            from ..graph.passes import PASS_NAMES
-
             value = tuple(value)
             unknown = set(value) - set(PASS_NAMES)
             if unknown:

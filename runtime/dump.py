@@ -6,10 +6,10 @@ import os
 import shutil
 import subprocess
 
-from ..backends.cpu.kernel_library import write_atomic
 from ..graph.flops import graph_flops
 from ..graph.printer import graph_to_text
 from . import context
+from .cache import write_atomic
 
 _COUNTER = itertools.count()
 
@@ -70,9 +70,8 @@ def summary_text(graph, plan):
         tensors = n.attrs.get("tensors", 1)
         what = f"{tensors} tensors" if n.op == "MultiTensorFused" else f"{n.size} elements"
         lines.append(f"  %{n.id} {n.op} {n.attrs['ops']}  ({what}, {len(n.attrs['stores']) * tensors} in-place stores)")
-    memory = getattr(plan, "memory", None)
-    if memory is not None:
-        lines.append(memory.summary())
+    if plan.memory is not None:
+        lines.append(plan.memory.summary())
     else:
-        lines.append(f"buffers: {plan.buffer_bytes} bytes (memory planning off)")
+        lines.append(f"buffers: {plan.stats()['buffer_bytes']} bytes (memory planning off)")
     return "\n".join(lines) + "\n"

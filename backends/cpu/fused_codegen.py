@@ -1,35 +1,14 @@
-"""Source for FusedElementwise kernels: one loop over the elements, calling each member op's
-scalar body from the kernel library and rounding every intermediate to its own dtype (so fused
-results equal the unfused graph's), storing results into Parameters in place.
+"""CPU source for FusedElementwise and MultiTensorFused kernels: the shared per-element program
+(``backends/codegen.py``) inside the CPU's map loop, calling each member op's scalar body from the
+kernel library and storing results into Parameters in place.
 
 Kernels with identical text (e.g. the same optimizer update for every parameter) are shared.
 """
 
-import math
-
 import numpy as np
 
+from ..codegen import program_body
 from .kernel_library import map_loop
-
-_CTOR = {"f": "np.float{bits}", "i": "np.int{bits}", "u": "np.uint{bits}", "b": "np.bool_"}
-
-
-def _ctor(dtype_str):
-    d = np.dtype(dtype_str)
-    return _CTOR[d.kind].format(bits=d.itemsize * 8)
-
-
-def _literal(v):
-    if isinstance(v, (bool, np.bool_)):
-        return repr(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return repr(int(v))
-    v = float(v)
-    if math.isnan(v):
-        return "math.nan"
-    if math.isinf(v):
-        return "math.inf" if v > 0 else "-math.inf"
-    return repr(v)
 
 
 def fused_kernel_source(node, name, parallel=False):
@@ -44,23 +23,11 @@ def fused_kernel_source(node, name, parallel=False):
         lines.append(f"    x{k} = a{k}.reshape(a{k}.size)" + ("" if is_full else "[0]"))
     if has_out:
         lines.append("    o = out.reshape(out.size)")
-    body, bodies = _program_body(attrs, full)
+    body, bodies = program_body(attrs, full)
     if has_out:
         body.append(f"o[i] = t{attrs['result']}")
     lines += map_loop("o.size" if has_out else f"x{full.index(True)}.size", body, parallel)
     return "\n".join(lines) + "\n", bodies
-
-
-def _program_body(attrs, full):
-    """Per-element statements of a fused program (each result rounded to its dtype) and its stores."""
-    body, bodies = [], set()
-    for j, (op_name, refs, attr_values, dtype_str) in enumerate(attrs["program"]):
-        operands = [(f"x{r[1]}[i]" if full[r[1]] else f"x{r[1]}") if r[0] == "i" else f"t{r[1]}" for r in refs]
-        operands += [_literal(v) for v in attr_values]
-        bodies.add(f"_s_{op_name}")
-        body.append(f"t{j} = {_ctor(dtype_str)}(_s_{op_name}({', '.join(operands)}))")
-    body += [f"x{k}[i] = t{j}" for j, k in attrs["stores"]]
-    return body, bodies
 
 
 def multi_tensor_kernel_source(node, name, parallel=False):
@@ -71,6 +38,6 @@ def multi_tensor_kernel_source(node, name, parallel=False):
     lines = [f"def {name}({', '.join(f's{k}' for k in range(arity))}):", "    for t in range(len(s0)):"]
     for k in range(arity):
         lines.append(f"        x{k} = s{k}[t]" + ("" if full[k] else "[0]"))
-    body, bodies = _program_body(attrs, full)
+    body, bodies = program_body(attrs, full)
     lines += map_loop(f"x{full.index(True)}.size", body, parallel, indent="        ")
     return "\n".join(lines) + "\n", bodies

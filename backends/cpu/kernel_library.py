@@ -3,19 +3,15 @@
 Elementwise ops contribute their scalar body, compiled inside map templates (one per input
 layout: each input either full-size 'f', a single element 's', or broadcast through strides 'b');
 other ops contribute their plain-Python kernel and helpers. Everything is jitted with
-``@njit(cache=True, error_model='numpy')``. The module is written atomically to the cache folder
+``@njit(cache=True, error_model='numpy')``. The module is written atomically to the compile cache
 under a name hashed from its own source and numba's version, so numba's on-disk cache (which only
 checks the function's own file) can never serve a kernel from an older library.
 """
 
 import hashlib
-import importlib.util
 import inspect
 import itertools
-import os
 import re
-import sys
-import tempfile
 import textwrap
 
 GENERATOR_VERSION = 1
@@ -114,48 +110,8 @@ def library_source(ops, parallel=False):
     return digest, header + "\n\n" + body
 
 
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` via a temporary file and rename, so readers never see half a file."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".py")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def import_file(module_name, path):
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def cached_module(cache_dir, kind, digest, source):
-    """Import the generated module ``<kind>_<digest>.py`` from the compile cache, writing it first
-    (atomically) when it is not there yet. Returns (module, path)."""
-    path = os.path.join(cache_dir, f"{kind}_{digest}.py")
-    if not os.path.exists(path):
-        write_atomic(path, source)
-    return import_file(f"minispore_{kind}_{digest}", path), path
-
-
-_LOADED = {}
-
-
-def load(ops, cache_dir, parallel=False):
-    """Generate (if needed) and import the kernel library for ``ops`` (serial or opt-in parallel)."""
+def load(ops, cache, parallel=False):
+    """Generate (if needed) and import the kernel library for ``ops`` (serial or opt-in parallel) from
+    ``cache`` (a runtime ModuleCache)."""
     digest, text = library_source(ops, parallel)
-    if digest in _LOADED:
-        return _LOADED[digest]
-    mod, _ = cached_module(cache_dir, "kernels", digest, text)
-    _LOADED[digest] = mod
-    return mod
+    return cache.module("kernels", digest, text)[0]

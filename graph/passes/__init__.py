@@ -10,21 +10,21 @@ from .multi_tensor import multi_tensor
 
 PIPELINE = [("dce", dce), ("fold", fold), ("cse", cse), ("dce_final", dce), ("fuse_elementwise", fuse_elementwise),
             ("multi_tensor", multi_tensor)]
-# Backend passes run while lowering; they can be disabled by name like the graph passes.
-BACKEND_PASSES = ("memory_plan",)
-PASS_NAMES = tuple(name for name, _ in PIPELINE) + BACKEND_PASSES
+# Memory planning runs while lowering (backends/lower.py); it can be disabled by name like the graph passes.
+LOWERING_PASSES = ("memory_plan",)
+PASS_NAMES = tuple(name for name, _ in PIPELINE) + LOWERING_PASSES
 
 
-def run_passes(graph, debug=False, on_pass=None, disabled=()):
-    """Run PIPELINE over ``graph`` (skipping the names in ``disabled``); ``on_pass(index, name, graph)``
-    is called after each (for dumps)."""
-    unknown = set(disabled) - set(PASS_NAMES)
-    if unknown:  # (backend passes are accepted here and honoured by the backend)
+def run_passes(graph, debug=False, on_pass=None, disabled=(), extra=()):
+    """Run PIPELINE and then the device target's ``extra`` passes over ``graph`` (skipping the names in
+    ``disabled``); ``on_pass(index, name, graph)`` is called after each (for dumps)."""
+    unknown = set(disabled) - set(PASS_NAMES) - {name for name, _ in extra}
+    if unknown:  # (lowering passes are accepted here and honoured while lowering)
         raise ValueError(f"unknown pass(es) {sorted(unknown)}; passes: {list(PASS_NAMES)}")
     verify(graph)
     if on_pass:
         on_pass(0, "traced", graph)
-    for i, (name, fn) in enumerate(PIPELINE, start=1):
+    for i, (name, fn) in enumerate([*PIPELINE, *extra], start=1):
         if name in disabled:
             continue
         graph = fn(graph)

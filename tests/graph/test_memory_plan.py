@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from minispore import Tensor, nn
+from minispore.backends.lower import alias_of, needs_buffer
 from minispore.graph.ir import Graph, Node
-from minispore.graph.opdef import OPS, output_alias
 from minispore.graph.passes.memory_plan import plan_memory
 
 from golden.networks import LeNet5
@@ -217,21 +217,8 @@ def test_large_graph_is_planned_fast():
     assert plan.peak_live_bytes <= plan.arena_bytes <= plan.unplanned_bytes
 
 
-# ---- a real compiled training step, planned with the CPU backend's rules (backends/cpu/plan.py):
-# leaves own their storage, a view aliases input 0, an in-place op's output is its written input.
-
-def _cpu_needs_buffer(n):
-    return not n.is_leaf and not OPS[n.op].view and output_alias(n) is None
-
-
-def _cpu_alias_of(n):
-    if n.is_leaf:
-        return None
-    if OPS[n.op].view:
-        return n.inputs[0]
-    a = output_alias(n)
-    return None if a is None else n.inputs[a]
-
+# ---- a real compiled training step, planned with lowering's rules (backends/lower.py): leaves own
+# their storage, a view aliases input 0, an in-place op's output is its written input.
 
 def test_lenet5_training_step(capsys):
     net = LeNet5()
@@ -243,10 +230,10 @@ def test_lenet5_training_step(capsys):
     y = Tensor(rng.integers(0, 10, 32).astype(np.int32))
     train(x, y)
     graph = train.compiled_graph()
-    plan = plan_memory(graph, _cpu_needs_buffer, _cpu_alias_of)
-    _check(graph, plan, _cpu_needs_buffer, _cpu_alias_of)
+    plan = plan_memory(graph, needs_buffer, alias_of)
+    _check(graph, plan, needs_buffer, alias_of)
     # the same buffers the backend allocates one by one today
-    assert plan.buffer_bytes == train._compile_cache.last.plan.buffer_bytes
+    assert plan.buffer_bytes == train._compile_cache.last.plan.stats()["buffer_bytes"]
     assert plan.arena_bytes < 0.6 * plan.unplanned_bytes
     with capsys.disabled():
         print(f"\nLeNet-5 train step ({len(graph.nodes)} nodes, batch 32): {plan.summary()}")

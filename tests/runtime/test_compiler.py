@@ -69,7 +69,7 @@ def test_new_batch_size_recompiles_once_and_logs_the_reason(caplog):
     assert "was [([4, 3], 'float32'), ([4, 2], 'float32')]" in compiles[1]
     for phase in ("trace+autodiff", "passes", "codegen", "arena"):
         assert phase in compiles[0]
-    assert any(r.getMessage().startswith("first run of TrainOneStepCell: numba") for r in caplog.records)
+    assert any(r.getMessage().startswith("first run of TrainOneStepCell: ") for r in caplog.records)
     assert len(train._compile_cache.entries) == 2
 
 

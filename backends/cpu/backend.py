@@ -1,0 +1,127 @@
+"""The CPU target: numba ``@njit`` kernels orchestrated by a generated Python step."""
+
+import hashlib
+
+from ...graph.opdef import OPS
+from ..base import Backend, HostStorage, KernelRunError, Plan
+from . import kernel_library, threading
+from .emit import step_source
+
+PLAN_VERSION = 2
+
+
+class CpuPlan(Plan):
+    """A generated step over preallocated buffers. ``stats()``: ``arena_bytes`` (the memory the step's
+    buffers take: one arena when memory planning is on), ``buffer_bytes`` (one allocation each),
+    ``jit_compiled``/``jit_loaded`` (numba compiles / cache loads so far of the kernels it calls)."""
+
+    def __init__(self, schedule, src, module, path, source, buffers):
+        self.graph = schedule.graph
+        self.memory = schedule.memory
+        self.source = source
+        self.module_path = path
+        self._step = module.step
+        self._consts = src.consts
+        self._buffers = buffers
+        self._node_of_line = src.node_of_line
+        self._params = None
+        self._kernels = [v for k, v in vars(module).items() if k.startswith(("k_", "ew_", "fused_")) and callable(v)]
+
+    def bind(self, handles):
+        self._params = list(handles)
+
+    def run(self, inputs):
+        try:
+            return self._step(self._params, inputs, self._consts, self._buffers)
+        except (ValueError, IndexError) as e:  # a kernel's run-time check (e.g. an index out of range)
+            raise KernelRunError(str(e), self._failing_node(e)) from None
+
+    def _failing_node(self, error):
+        """The node of the step line that raised (None if the error came from elsewhere)."""
+        tb, code = error.__traceback__, self._step.__code__
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                return self._node_of_line.get(tb.tb_lineno - code.co_firstlineno)
+            tb = tb.tb_next
+        return None
+
+    def stats(self):
+        compiled = loaded = 0
+        for fn in self._kernels:
+            stats = getattr(fn, "stats", None)
+            if stats is not None:
+                compiled += sum(stats.cache_misses.values())
+                loaded += sum(stats.cache_hits.values())
+        buffer_bytes = sum(b.nbytes for b in self._buffers)
+        arena = self.memory.arena_bytes if self.memory is not None else buffer_bytes
+        return {"arena_bytes": arena, "buffer_bytes": buffer_bytes, "jit_compiled": compiled, "jit_loaded": loaded}
+
+
+class CpuBackend(Backend):
+    """Options (``set_context``): ``cpu_parallel`` (prange in large elementwise and fused kernels, from a
+    separate parallel kernel library), ``cpu_threads`` (threads for those loops and for BLAS)."""
+
+    target = "CPU"
+    context_keys = ("cpu_parallel", "cpu_threads")
+
+    def __init__(self, context, cache):
+        super().__init__(context, cache)
+        self.parallel = bool(self.options["cpu_parallel"])
+        if self.parallel or self.options["cpu_threads"]:
+            threading.configure(self.options["cpu_threads"])
+        self._storage = HostStorage()
+        self._library = None
+        # TEMPORARY (until the kernels move to backends/cpu/kernels): register the old kernel slots
+        from ..base import _KERNELS, kernel
+        for op in OPS.values():
+            if op.cpu is not None and (op.name, "CPU") not in _KERNELS:
+                kernel(op.name, "CPU", op.helpers, op.kernel_args)(op.cpu)
+
+    def storage(self):
+        return self._storage
+
+    def library(self):
+        if self._library is None:
+            self._library = kernel_library.load(OPS, self.cache, self.parallel)
+        return self._library
+
+    def emit(self, schedule):
+        lib = self.library()
+        src = step_source(schedule, self.parallel)
+        fused_mod, fused_source = self._fused_module(src, lib)
+        imports = "".join(f"{k} = _lib.{fn}\n" for k, fn in sorted(src.kernels.items()))
+        imports += "".join(f"fused_{i} = _fused.fused_{i}\n" for i in range(len(src.fused_sources)))
+        body = "\n".join(src.lines)
+        digest = hashlib.sha256(f"{PLAN_VERSION}|{lib.__name__}|{fused_mod.__name__}|{body}".encode()).hexdigest()[:16]
+        source = (f'"""minispore plan for graph {schedule.graph.name!r} (generated; do not edit). plan {digest}, '
+                  f'kernels {lib.__name__}, fused kernels {fused_mod.__name__}"""\nimport sys\n\n'
+                  f"_lib = sys.modules[{lib.__name__!r}]\n_fused = sys.modules[{fused_mod.__name__!r}]\n"
+                  f"from {lib.__name__} import *  # noqa: F403\n{imports}\n\n"
+                  f"def step(P, X, C, B):\n{body}\n")
+        module, path = self.cache.module("plan", digest, source)
+        return CpuPlan(schedule, src, module, path, source + "\n\n# ---- fused kernels ----\n" + fused_source,
+                       self._buffers(schedule))
+
+    def _fused_module(self, src, lib):
+        """The graph's fused kernels in their own module, named by a hash of their text only: graphs that
+        differ in shapes (a new batch size) share it, and so share numba's cached machine code."""
+        fused = "\n\n".join(src.fused_sources)
+        digest = hashlib.sha256(f"{PLAN_VERSION}|{lib.__name__}|{fused}".encode()).hexdigest()[:16]
+        imports = "".join(f"{b} = _lib.{b}\n" for b in sorted(src.bodies))
+        source = (f'"""minispore fused kernels (generated; do not edit). {digest}, kernels {lib.__name__}"""\n'
+                  f"import math  # noqa: F401\nimport sys\n\nimport numpy as np  # noqa: F401\n"
+                  f"from numba import njit, prange  # noqa: F401\n\n"
+                  f"_lib = sys.modules[{lib.__name__!r}]\nPARALLEL_MIN = _lib.PARALLEL_MIN\n{imports}\n\n{fused}\n")
+        return self.cache.module("fused", digest, source)[0], source
+
+    def _buffers(self, schedule):
+        """Buffers of the schedule: views into one planned arena, or one array each."""
+        nodes = schedule.buffers
+        if schedule.memory is None:
+            return [self._storage.alloc(n.shape, n.dtype) for n in nodes]
+        arena = self._storage.alloc((schedule.memory.arena_bytes,), "uint8")
+        out = []
+        for n in nodes:
+            start = schedule.memory.offsets[n.id]
+            out.append(arena[start:start + n.size * n.dtype.itemsize].view(n.dtype).reshape(n.shape))
+        return out

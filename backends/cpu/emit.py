@@ -1,0 +1,137 @@
+"""The CPU emitter: a ``Schedule`` becomes a generated Python ``step(P, X, C, B)`` that calls cached
+library kernels on preallocated buffers, one line per launch, in graph order.
+
+``P`` are the bound Parameter arrays, ``X`` the inputs, ``C`` constants, ``B`` the buffers (views into
+one arena when memory planning is on). Reshapes are views; in-place launches write into the
+Parameter's own array, so a training step updates parameters in place. Outputs are copied out
+because the buffers are reused by the next call.
+"""
+
+import numpy as np
+
+from ...graph.opdef import OPS
+from ..base import kernel_for
+from ..codegen import literal
+from ..lower import LaunchKind
+from .fused_codegen import fused_kernel_source, multi_tensor_kernel_source
+
+
+class StepSource:
+    """The pieces of a generated step: body lines, constants, fused kernels and the library kernels
+    it calls; ``lines_of`` maps a body line number to the node it runs (for run-time errors)."""
+
+    def __init__(self, schedule, parallel):
+        self.schedule = schedule
+        self.parallel = parallel
+        self.lines = []
+        self.consts = []
+        self.fused_sources = []
+        self.fused_names = {}
+        self.bodies = set()
+        self.kernels = {}  # name in the step -> library function name
+        self.node_of_line = {}
+        self.var = {}
+
+    def const(self, value):
+        self.consts.append(value)
+        return f"C[{len(self.consts) - 1}]"
+
+    def arg(self, value):
+        text = literal(value)
+        return text if text is not None else self.const(value)
+
+    def fused_kernel(self, text, used):
+        """The name of the generated kernel with this text (kernels with the same text are shared)."""
+        if text not in self.fused_names:
+            name = self.fused_names[text] = f"fused_{len(self.fused_names)}"
+            self.fused_sources.append(f"@njit(cache=True, error_model='numpy', parallel={self.parallel})\n" +
+                                      text.replace("KERNEL", name, 1))
+            self.bodies.update(used)
+        return self.fused_names[text]
+
+    def emit(self, launch, line):
+        self.node_of_line[len(self.lines) + 1] = launch.node  # (line numbers of the body, from 1)
+        self.lines.append(f"    {line}")
+
+
+def _leaf(src, launch):
+    n, v = launch.node, f"v{launch.node.id}"
+    if launch.kind is LaunchKind.INPUT:
+        return f"{v} = X[{n.index}]"
+    if launch.kind is LaunchKind.PARAM:
+        return f"{v} = P[{launch.param_index}]  # {n.param.name}"
+    return f"{v} = {src.const(n.value)}"
+
+
+def _out(src, launch, ins):
+    """The kernel's leading ``out`` argument (a fresh buffer), or none for in-place launches."""
+    n = launch.node
+    if launch.alias is not None:
+        src.var[n.id] = ins[launch.alias]
+        return []
+    src.lines.append(f"    v{n.id} = B[{launch.buffer}]")
+    return [f"v{n.id}"]
+
+
+def _map(src, launch, ins):
+    n = launch.node
+    out = _out(src, launch, ins)
+    from_attrs = [src.arg(n.attrs[a]) for a in OPS[n.op].scalar_attrs]
+    if launch.modes == "b":
+        args = []
+        for name, strides in zip(ins, launch.strides):
+            args += [name, src.const(strides)]
+        return f"ew_{n.op}_b({', '.join(out + args + from_attrs)}, {src.const(np.array(n.shape, np.int64))})"
+    return f"ew_{n.op}_{launch.modes}({', '.join(out + ins + from_attrs)})"
+
+
+def _kernel(src, launch, ins):
+    n = launch.node
+    spec = kernel_for(n.op, "CPU")
+    src.kernels[f"k_{n.op}"] = spec.fn.__name__
+    out = _out(src, launch, ins)
+    # in-place kernels take their inputs only; others take (inputs, out)
+    return f"k_{n.op}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)])})"
+
+
+def _fused(src, launch, ins):
+    n = launch.node
+    name = src.fused_kernel(*fused_kernel_source(n, "KERNEL", src.parallel))
+    return f"{name}({', '.join(_out(src, launch, ins) + ins)})  # {n.attrs['ops']}"
+
+
+def _multi_tensor(src, launch, ins):
+    n = launch.node
+    name = src.fused_kernel(*multi_tensor_kernel_source(n, "KERNEL", src.parallel))
+    arity, tensors = n.attrs["arity"], n.attrs["tensors"]
+    # one tuple per input slot, of flat views (one array type per slot, whatever the tensors' ranks)
+    slots = [f"({''.join(f'{ins[t * arity + k]}.reshape(-1), ' for t in range(tensors))})" for k in range(arity)]
+    src.var[n.id] = ins[launch.alias]
+    return f"{name}({', '.join(slots)})  # {tensors} x {n.attrs['ops']}"
+
+
+def _view(src, launch, ins):
+    return f"v{launch.node.id} = {ins[0]}.reshape({tuple(launch.node.shape)!r})"
+
+
+_EMIT = {LaunchKind.VIEW: _view, LaunchKind.MAP: _map, LaunchKind.KERNEL: _kernel, LaunchKind.IN_PLACE: _kernel,
+         LaunchKind.FUSED: _fused, LaunchKind.MULTI_TENSOR: _multi_tensor}
+
+
+def step_source(schedule, parallel=False):
+    """The StepSource of ``schedule``: its ``lines`` end with the return of copied outputs."""
+    src = StepSource(schedule, parallel)
+    for launch in schedule.launches:
+        n = launch.node
+        src.var[n.id] = f"v{n.id}"
+        if launch.kind in (LaunchKind.INPUT, LaunchKind.PARAM, LaunchKind.CONST):
+            src.lines.append(f"    {_leaf(src, launch)}")
+            continue
+        emit = _EMIT.get(launch.kind)
+        if emit is None:
+            raise NotImplementedError(f"the CPU target cannot run a {launch.kind.value} launch (%{n.id} {n.op})")
+        src.lines.append(f"    # %{n.id} {n.op}  {n.scope}  {n.location()}".rstrip())
+        src.emit(launch, emit(src, launch, [src.var[i] for i in launch.inputs]))
+    outs = ", ".join(f"{src.var[o.id]}.copy()" for o in schedule.graph.outputs)
+    src.lines.append(f"    return [{outs}]")
+    return src
