@@ -22,6 +22,7 @@ class Session:
         self.residency_version = 0  # bumped when a Parameter's storage handle changes: plans rebind
         self.context = {}       # runtime options (runtime.context fills and validates it)
         self.context_version = 0
+        self.graphs_dumped = 0  # numbers the graph dumps of save_graphs
         self.backends = {}      # (target, options) -> Backend, created on first use
         # gradient functions by the function they differentiate: an entry goes when its function is
         # garbage-collected, and with it the compiled graphs it holds

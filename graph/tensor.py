@@ -76,11 +76,13 @@ class Tensor:
     def is_tracer(self):
         return self._node is not None
 
-    def _leaf_node(self):
+    def _write_target_node(self):
+        """The node an in-place op writes into (a Parameter's own buffer; for other Tensors, their value)."""
         return self._graph_node()
 
     def _graph_node(self):
-        """The IR node for this tensor in the active trace (Parameters become param nodes)."""
+        """The IR node of this tensor's current value in the active trace (for a Parameter: its latest
+        assigned value, else its param node)."""
         if self._node is not None:
             return self._node
         return trace.current().const_node(self._data)
@@ -344,7 +346,7 @@ class Parameter(Tensor):
     def _graph_node(self):
         return trace.current().param_value(self)
 
-    def _leaf_node(self):
+    def _write_target_node(self):
         """The Parameter's own node (the target of writes and of gradients)."""
         return trace.current().param_node(self)
 

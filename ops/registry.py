@@ -45,7 +45,7 @@ def apply(name, *inputs, **attrs):
                                                       for t in inputs))
     if traced:
         writes = () if callable(op.writes) else op.writes  # written inputs are the buffers themselves, not their values
-        nodes = [t._leaf_node() if k in writes else t._graph_node() for k, t in enumerate(inputs)]
+        nodes = [t._write_target_node() if k in writes else t._graph_node() for k, t in enumerate(inputs)]
         return Tensor._from_node(tracer.new_node(name, nodes, attrs, shape, dtype))
     if tracer is None and any(t._node is not None for t in inputs):
         raise RuntimeError(f"For '{name}', a graph-mode Tensor was used outside the graph that made it")

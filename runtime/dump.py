@@ -1,17 +1,15 @@
 """Graph dumps for ``set_context(save_graphs=True, save_graphs_path=DIR)``: one numbered text
 file per pass, a DOT file of the final graph and the generated plan module."""
 
-import itertools
 import os
 import shutil
 import subprocess
 
 from ..graph.flops import graph_flops
 from ..graph.printer import graph_to_text
+from ..graph.session import SESSION
 from . import context
 from .cache import write_atomic
-
-_COUNTER = itertools.count()
 
 
 def graph_to_dot(graph):
@@ -30,7 +28,8 @@ def graph_to_dot(graph):
 class GraphDumper:
     def __init__(self, folder, name):
         self.folder = folder
-        self.prefix = f"{next(_COUNTER):04d}_{name}"
+        self.prefix = f"{SESSION.graphs_dumped:04d}_{name}"
+        SESSION.graphs_dumped += 1
 
     @classmethod
     def from_context(cls, name):
