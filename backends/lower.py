@@ -104,7 +104,7 @@ def _map_modes(node):
 
 _KIND_OF_OP = {OpKind.VIEW: LaunchKind.VIEW, OpKind.FUSED: LaunchKind.FUSED,
                OpKind.MULTI_TENSOR: LaunchKind.MULTI_TENSOR, OpKind.ELEMENTWISE: LaunchKind.MAP,
-               OpKind.KERNEL: LaunchKind.KERNEL}
+               OpKind.KERNEL: LaunchKind.KERNEL, OpKind.HOST: LaunchKind.HOST}
 
 
 def _launch(node, param_index, schedule):

@@ -33,6 +33,7 @@ class OpKind(enum.Enum):
     VIEW = "view"                  # the output is a reshaped view of input 0: no kernel runs
     FUSED = "fused"                # FusedElementwise: a program of scalar bodies in one loop
     MULTI_TENSOR = "multi_tensor"  # one fused program over several tensors
+    HOST = "host"                  # runs its numpy reference on the host inside the step (Print, all-reduce)
 
 
 class OpError(ValueError):

@@ -7,6 +7,8 @@ Parameter's own array, so a training step updates parameters in place. Outputs a
 because the buffers are reused by the next call.
 """
 
+import functools
+
 import numpy as np
 
 from ...graph.opdef import OPS
@@ -110,12 +112,20 @@ def _multi_tensor(src, launch, ins):
     return f"{name}({', '.join(slots)})  # {tensors} x {n.attrs['ops']}"
 
 
+def _host(src, launch, ins):
+    """A host call: the op's numpy reference (with the node's attrs bound) on the step's arrays."""
+    n = launch.node
+    call = src.const(functools.partial(OPS[n.op].reference, **n.attrs))
+    out = _out(src, launch, ins)
+    return f"{call}({', '.join(ins)})" if not out else f"np.copyto({out[0]}, {call}({', '.join(ins)}))"
+
+
 def _view(src, launch, ins):
     return f"v{launch.node.id} = {ins[0]}.reshape({tuple(launch.node.shape)!r})"
 
 
 _EMIT = {LaunchKind.VIEW: _view, LaunchKind.MAP: _map, LaunchKind.KERNEL: _kernel, LaunchKind.IN_PLACE: _kernel,
-         LaunchKind.FUSED: _fused, LaunchKind.MULTI_TENSOR: _multi_tensor}
+         LaunchKind.FUSED: _fused, LaunchKind.MULTI_TENSOR: _multi_tensor, LaunchKind.HOST: _host}
 
 
 def step_source(schedule, parallel=False):
