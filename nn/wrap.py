@@ -7,6 +7,7 @@ update trace into ONE graph; its call returns the loss and updates the parameter
 from .. import ops
 from ..graph.cell import Cell
 from ..ops.grad_api import value_and_grad
+from ..optim.optimizer import Optimizer
 
 
 class WithLossCell(Cell):
@@ -33,8 +34,6 @@ class TrainOneStepCell(Cell):
 
     def __init__(self, network, optimizer, sens=1.0):
         super().__init__(auto_prefix=False)
-        from ..optim.optimizer import Optimizer
-
         if not isinstance(network, Cell):
             raise TypeError(f"For 'TrainOneStepCell', network must be a Cell, but got {type(network).__name__}")
         if not isinstance(optimizer, Optimizer):

@@ -9,6 +9,7 @@ from ..graph import dtype as mstype
 from ..graph.tensor import Parameter, ParameterTuple, Tensor
 from ..ops.state import assign
 from .adam import check_bool, check_float
+from .describe import format_float
 from .optimizer import Optimizer
 
 
@@ -43,6 +44,8 @@ class AdaFactor(Optimizer):
     """
 
     _dynamic_weight_decay = False  # applies its own decay from a float
+    # AdaFactor never calls decay_weight / gradients_centralization / scale_grad in MindSpore.
+    grad_transforms = ()
 
     def __init__(self, params, learning_rate=None, eps=(1e-30, 1e-3), clip_threshold=1.0, decay_rate=0.8,
                  beta1=0.9, weight_decay=0.0, scale_parameter=True, relative_step=True, warmup_init=False,
@@ -120,10 +123,6 @@ class AdaFactor(Optimizer):
         self.exp_avg_sq_col = ParameterTuple(col)
         self.exp_avg_sq = ParameterTuple(sq)
 
-    def prepare_gradients(self, gradients):
-        # AdaFactor never calls decay_weight / gradients_centralization / scale_grad in MindSpore.
-        return list(gradients)
-
     def construct(self, gradients):
         step = self.step + 1.0
         assign(self.step, step)
@@ -162,3 +161,18 @@ class AdaFactor(Optimizer):
         if self.weight_decay > 0.0:
             new = new - new * self.weight_decay * lr
         assign(param, new - update)
+
+    # ---- describe() hooks ----------------------------------------------------------------
+    def _lr_text(self, text, step):
+        """The rate used: relative_step derives it from AdaFactor's own step counter (t = step + 1)."""
+        if self.relative_step:
+            t = float(np.asarray(self.step.asnumpy()).reshape(-1)[0]) + 1.0
+            base = min(1e-6 * t if self.warmup_init else 1e-2, 1.0 / np.sqrt(t))
+            text = f"relative_step at t={int(t)} -> {format_float(base)}"
+        if self.scale_parameter:
+            text += " x max(eps2, RMS(w))"
+        return text
+
+    def _describe_decay(self, spec):
+        # AdaFactor applies its own weight_decay to every parameter (w -= w * wd * lr), groups aside.
+        return self.weight_decay, self.weight_decay > 0.0, ""

@@ -173,7 +173,7 @@ class Adam(_AdamBase):
         self.use_offload = use_offload
         if use_offload:
             # MindSpore's offloaded Adam skips gradient centralization
-            self.grad_centralization = [False] * len(self.parameters)
+            self._respec(grad_centralization=False)
 
 
 class AdamOffload(_AdamBase):
@@ -188,4 +188,4 @@ class AdamOffload(_AdamBase):
                        "use 'Adam' instead.")
         super().__init__(learning_rate, params, weight_decay, loss_scale)
         self._init_adam(beta1, beta2, eps, use_locking, use_nesterov)
-        self.grad_centralization = [False] * len(self.parameters)
+        self._respec(grad_centralization=False)

@@ -21,6 +21,8 @@ class AdamWeightDecay(Optimizer):
     centralization is not applied (as MindSpore). State: ``adam_m.<name>``, ``adam_v.<name>``.
     """
 
+    grad_transforms = ()  # decay is decoupled (applied in _apply); no loss scale, no centralization
+
     def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay)
         check_betas_eps("AdamWeightDecay", beta1, beta2, eps)
@@ -29,10 +31,6 @@ class AdamWeightDecay(Optimizer):
         self._one_minus_beta2 = f32(np.float32(1) - np.float32(beta2))
         self.moments1 = self._state("adam_m")
         self.moments2 = self._state("adam_v")
-
-    def prepare_gradients(self, gradients):
-        # decay is decoupled (applied in _apply); no loss scale, no gradient centralization
-        return list(gradients)
 
     def _apply(self, i, param, grad, lr):
         m = self.moments1[i] * self.beta1 + grad * self._one_minus_beta1

@@ -29,6 +29,7 @@ class FTRL(Optimizer):
     """
 
     _dynamic_weight_decay = False  # applies its own decay from a float
+    _beta_gamma_filter = False  # ungrouped weight decay applies to every parameter
 
     def __init__(self, params, initial_accum=0.1, learning_rate=0.001, lr_power=-0.5, l1=0.0, l2=0.0,
                  use_locking=False, loss_scale=1.0, weight_decay=0.0):
@@ -53,8 +54,6 @@ class FTRL(Optimizer):
         check_bool("FTRL", "use_locking", use_locking)
         self.l1, self.l2, self.lr_power = l1, l2, lr_power
         self.use_locking = use_locking
-        if not self.is_group:
-            self.decay = [float(weight_decay)] * len(self.parameters)
         self.moments = self._state("moments", init=initial_accum)
         self.linear = self._state("linear", init="zeros")
 

@@ -10,6 +10,7 @@ from ..graph import dtype as mstype
 from ..ops.state import assign
 from .adam import check_betas_eps, f32
 from .optimizer import Optimizer
+from .transforms import CENTRALIZE
 
 
 def _norm(x):
@@ -34,22 +35,16 @@ class Lamb(Optimizer):
     ``loss_scale`` argument. State: ``lamb_m.<name>``, ``lamb_v.<name>``.
     """
 
+    # Lamb's weight decay is decoupled (in the update) and it has no loss scale: only gradient
+    # centralization applies to the gradients.
+    grad_transforms = (CENTRALIZE,)
+
     def __init__(self, params, learning_rate, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay)
         check_betas_eps("Lamb", beta1, beta2, eps)
         self.beta1, self.beta2, self.eps = f32(beta1), f32(beta2), f32(eps)
         self.moments1 = self._state("lamb_m", init="zeros")
         self.moments2 = self._state("lamb_v", init="zeros")
-
-    def prepare_gradients(self, gradients):
-        # Lamb's weight decay is decoupled (in the update) and it has no loss scale: only gradient
-        # centralization applies to the gradients.
-        out = []
-        for p, g, gc in zip(self.parameters, gradients, self.grad_centralization):
-            if gc and len(p.shape) > 1:
-                g = g - ops.reduce_mean(g, tuple(range(1, len(p.shape))), True)
-            out.append(g)
-        return out
 
     def construct(self, gradients):
         # t is read before get_lr() increments global_step (a Parameter may not be read after its Assign).

@@ -58,13 +58,13 @@ class LARS(Optimizer):
         self.global_step = optimizer.global_step
         if "learning_rate" in optimizer.__dict__:
             self.learning_rate = optimizer.learning_rate
-        for name in ("groups", "group_of", "is_group", "is_group_lr", "dynamic_lr", "_lrs", "grad_centralization"):
+        for name in ("groups", "specs", "is_group", "is_group_lr", "dynamic_lr", "_lrs"):
             object.__setattr__(self, name, getattr(optimizer, name))
         self.lars_flag = tuple(bool(lars_filter(p)) for p in self.parameters)
-        # Take weight decay and the loss-scale division over from the inner optimizer.
-        self.decay = list(optimizer.decay)
+        # Take weight decay and the loss-scale division over from the inner optimizer (``self.specs``
+        # keep the inner optimizer's decay as it was).
         self.loss_scale = optimizer.loss_scale
-        optimizer.decay = [0.0] * len(optimizer.decay)
+        optimizer._respec(decay=False)
         optimizer.loss_scale = 1.0
 
     def get_lr(self):
@@ -83,11 +83,11 @@ class LARS(Optimizer):
             # Read before the inner optimizer increments global_step: the rate of this step.
             lrs = self.opt._lrs_at_step()
         new = []
-        for i, (p, g) in enumerate(zip(self.parameters, gradients)):
+        for spec, g in zip(self.specs, gradients):
             if self.loss_scale != 1.0:
                 g = g / self.loss_scale
-            if self.lars_flag[i]:
-                g = self._lars_update(p, g, self.decay[i], None if lrs is None else lrs[self.group_of[i]])
+            if self.lars_flag[spec.index]:
+                g = self._lars_update(spec.param, g, spec.applied_decay, None if lrs is None else lrs[spec.group])
             new.append(g)
         return self.opt(tuple(new))
 
@@ -99,3 +99,13 @@ class LARS(Optimizer):
         if wd > 0.0:
             grad = grad + param * wd
         return grad * coeff
+
+    # ---- describe() hooks ----------------------------------------------------------------
+    def _describe_decay(self, spec):
+        wd, applied, reason = super()._describe_decay(spec)
+        if applied and not self.lars_flag[spec.index]:
+            return wd, False, "lars_filter"
+        return wd, applied, reason
+
+    def _inner_optimizers(self):
+        return (self.opt,)

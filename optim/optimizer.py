@@ -1,24 +1,26 @@
 """The ``Optimizer`` base: the one pipeline every optimizer shares.
 
 Per step, inside the training graph:
-  1. weight decay: g = g + weight_decay * loss_scale * w  (ungrouped: only parameters whose name
-     has neither 'beta' nor 'gamma'; grouped: every parameter of a group with weight_decay > 0),
-  2. gradient centralization (groups with grad_centralization, parameters with ndim > 1):
-     g = g - mean(g over all axes but 0),
-  3. loss-scale division: g = g / loss_scale,
-  4. learning rate at ``global_step`` (fixed value, dynamic list gathered at the step, or a
+  1. the gradient transforms of ``grad_transforms`` (optim/transforms.py), in order; MindSpore's are
+     weight decay g = g + weight_decay * loss_scale * w (ungrouped: only parameters whose name has
+     neither 'beta' nor 'gamma'; grouped: every parameter of a group with weight_decay > 0),
+     gradient centralization g = g - mean(g over all axes but 0) (groups with grad_centralization,
+     parameters with ndim > 1), and the loss-scale division g = g / loss_scale,
+  2. the learning rate at ``global_step`` (fixed value, dynamic list gathered at the step, or a
      LearningRateSchedule traced into the graph), then ``global_step += 1``,
-  5. the subclass's per-parameter rule ``_apply(i, param, grad, lr)``, which emits Assigns.
+  3. the subclass's per-parameter rule ``_apply(i, param, grad, lr)``, which emits Assigns.
 The learning rate and the step counter are Parameters (graph state), so changing them never
-recompiles.
+recompiles. What applies to each parameter (its group, learning rate, weight decay, centralization)
+is resolved once, at construction, into ``self.specs`` (one ``ParamSpec`` per parameter,
+optim/param_groups.py).
 
 Row-sparse gradients (``RowTensor``, from ``nn.Embedding``) go to the subclass's
-``_apply_sparse(i, param, grad, lr)`` after steps 1-3 are applied to their rows only (as MindSpore:
-weight decay adds ``wd * loss_scale * w[indices]`` to each row, once per occurrence of an index).
-An optimizer without a sparse rule densifies them on entry and follows its dense rule.
+``_apply_sparse(i, param, grad, lr)`` after the transforms' row forms are applied to their rows only
+(as MindSpore: weight decay adds ``wd * loss_scale * w[indices]`` to each row, once per occurrence
+of an index). An optimizer without a sparse rule densifies them on entry and follows its dense rule.
 """
 
-import numbers
+import dataclasses
 
 import numpy as np
 
@@ -28,57 +30,9 @@ from ..graph import executor_hook, trace
 from ..graph.cell import Cell
 from ..graph.tensor import Parameter, ParameterTuple, Tensor
 from ..ops import row_tensor
-from .param_groups import GROUP_KEYS, parse_groups
-
-
-def _is_schedule(lr):
-    from .learning_rate_schedule import LearningRateSchedule
-
-    return isinstance(lr, LearningRateSchedule)
-
-
-class _LearningRate:
-    """One group's learning rate: 'fixed' (scalar Parameter), 'list' (1-D Parameter gathered at
-    global_step) or 'schedule' (a LearningRateSchedule cell)."""
-
-    def __init__(self, lr, name, cls_name):
-        self.schedule = None
-        self.as_cell = False  # a fixed group lr among dynamic ones (MindSpore's _ConvertToCell)
-        if _is_schedule(lr):
-            self.kind, self.schedule, self.param = "schedule", lr, None
-            return
-        if isinstance(lr, Tensor) and not isinstance(lr, Parameter):
-            lr = lr.asnumpy()
-            lr = lr.item() if lr.ndim == 0 else lr.tolist()
-        if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, list, tuple)):
-            raise TypeError(f"For '{cls_name}', learning_rate must be a float, a list of floats, a 1-D Tensor "
-                            f"or a LearningRateSchedule, but got {type(lr).__name__}")
-        if isinstance(lr, numbers.Real):
-            if lr < 0:
-                raise ValueError(f"For '{cls_name}', learning_rate must be >= 0, but got {lr}")
-            self.kind = "fixed"
-            self.param = Parameter(Tensor(np.float32(lr)), name=name)
-        else:
-            values = np.asarray(lr, dtype=np.float64)
-            if values.ndim != 1 or values.size == 0:
-                raise ValueError(f"For '{cls_name}', a dynamic learning_rate must be a non-empty 1-D list")
-            if (values < 0).any():
-                raise ValueError(f"For '{cls_name}', learning rates must be >= 0")
-            self.kind = "list"
-            self.param = Parameter(Tensor(values.astype(np.float32)), name=name)
-
-    @property
-    def length(self):
-        return self.param.shape[0] if self.kind == "list" else None
-
-    def at(self, step):
-        """The learning rate Tensor at ``step`` (int32 Tensor of shape (1,))."""
-        if self.kind == "fixed":
-            # MindSpore wraps such an lr in a cell returning lr + 1.0 - 1.0 (float32 rounding kept)
-            return self.param + 1.0 - 1.0 if self.as_cell else self.param
-        if self.kind == "list":
-            return ops.gather(self.param, ops.reshape(step, ()), 0)
-        return ops.reshape(self.schedule(step), ())
+from . import transforms
+from .describe import describe
+from .param_groups import GROUP_KEYS, check_number, resolve
 
 
 class Optimizer(Cell):
@@ -93,6 +47,10 @@ class Optimizer(Cell):
     # Whether ``weight_decay`` may be a Cell computing it from global_step (optimizers whose decay is
     # applied through ``decay_at``); the others take only a float.
     _dynamic_weight_decay = True
+    # Whether, without groups, weight decay skips parameters named '...beta...'/'...gamma...'.
+    _beta_gamma_filter = True
+    # The gradient pipeline, in order (optim/transforms.py).
+    grad_transforms = transforms.OPTIMIZER_TRANSFORMS
 
     def __init__(self, learning_rate, parameters, weight_decay=0.0, loss_scale=1.0):
         super().__init__(auto_prefix=False)
@@ -103,61 +61,54 @@ class Optimizer(Cell):
                 raise TypeError(f"For '{cls}', weight_decay must be a float; a weight-decay Cell is not "
                                 f"supported by {cls}")
             self.weight_decay_schedule = weight_decay
-            weight_decay = 1.0  # a multiplier of the schedule's value, per parameter below
+            weight_decay = 1.0  # each parameter's decay multiplies the schedule's value
         self._check_number(weight_decay, "weight_decay", lo=0.0)
         self._check_number(loss_scale, "loss_scale", lo=0.0, strict=True)
-        params, groups, group_of = parse_groups(parameters, learning_rate, weight_decay, cls, self._group_keys)
-        self.parameters = ParameterTuple(params)
-        self.groups = groups
-        self.group_of = group_of
+        resolved = resolve(parameters, learning_rate, weight_decay, cls, self._group_keys, self._beta_gamma_filter,
+                           decay_schedule=self.weight_decay_schedule is not None)
+        self.parameters = ParameterTuple(resolved.params)
+        self.groups = resolved.groups
+        self.specs = resolved.specs
         self.loss_scale = float(loss_scale)
-        self.is_group = groups[0].explicit
+        self.is_group = resolved.groups[0].explicit
         self.global_step = Parameter(Tensor(np.zeros(1, np.int32)), name="global_step", requires_grad=False)
-        group_lrs = [g.lr for g in groups]
-        self.is_group_lr = self.is_group and any(lr is not group_lrs[0] for lr in group_lrs[1:])
-        if self.is_group_lr:
-            self._lrs = [_LearningRate(lr, f"learning_rate_group_{i}", cls) for i, lr in enumerate(group_lrs)]
-            for i, lr in enumerate(self._lrs):
-                if lr.param is not None:
-                    setattr(self, f"learning_rate_group_{i}", lr.param)
-                else:
-                    setattr(self, f"learning_rate_schedule_{i}", lr.schedule)
-        else:
-            self._lrs = [_LearningRate(group_lrs[0], "learning_rate", cls)] * len(groups)
-        single = self._lrs[0]
+        self._lrs = resolved.lrs
+        self.is_group_lr = resolved.is_group_lr
         self.dynamic_lr = any(lr.kind != "fixed" for lr in self._lrs)
-        if self.is_group_lr and self.dynamic_lr:
-            for lr in self._lrs:
-                lr.as_cell = lr.kind == "fixed"
-        if not self.is_group_lr:
-            if single.param is not None:
-                self.learning_rate = single.param
-            else:
-                self.learning_rate = single.schedule
-        for g in groups:
-            self._check_number(g.weight_decay, "weight_decay", lo=0.0)
-        self.decay = []
-        for p, gi in zip(params, group_of):
-            wd = float(groups[gi].weight_decay)
-            if not groups[gi].explicit and ("beta" in p.name or "gamma" in p.name):
-                wd = 0.0
-            self.decay.append(wd)
-        self.grad_centralization = [groups[gi].grad_centralization for gi in group_of]
-        # Which parameters take the schedule's decay (the default weight_decay, not a group's own value).
-        self._decay_dynamic = [self.weight_decay_schedule is not None and not groups[gi].own_weight_decay
-                               for gi in group_of]
+        self._register_lrs()
         self._wd_now = None
+
+    def _register_lrs(self):
+        """The learning-rate Parameters (or schedule cells) as attributes, under MindSpore's names."""
+        if not self.is_group_lr:
+            self.learning_rate = self._lrs[0].source
+            return
+        for i, lr in enumerate(self._lrs):
+            name = f"learning_rate_group_{i}" if lr.param is not None else f"learning_rate_schedule_{i}"
+            setattr(self, name, lr.source)
+
+    # ---- per-parameter views of ``specs`` ----------------------------------------------------
+    @property
+    def decay(self):
+        """Weight decay per parameter (0.0 where it does not apply; a weight-decay Cell's multiplier)."""
+        return [s.applied_decay for s in self.specs]
+
+    @property
+    def grad_centralization(self):
+        return [s.grad_centralization for s in self.specs]
+
+    @property
+    def group_of(self):
+        return [s.group for s in self.specs]
+
+    def _respec(self, **changes):
+        """Change fields of every ParamSpec (Adam(use_offload) drops centralization; LARS takes the
+        decay over)."""
+        self.specs = tuple(dataclasses.replace(s, **changes) for s in self.specs)
 
     # ---- validation helpers ---------------------------------------------------------------
     def _check_number(self, value, name, lo=None, hi=None, strict=False, hi_strict=False):
-        cls = type(self).__name__
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"For '{cls}', the type of '{name}' must be float, but got {type(value).__name__}")
-        if lo is not None and (value < lo or (strict and value == lo)):
-            raise ValueError(f"For '{cls}', '{name}' must be {'>' if strict else '>='} {lo}, but got {value}")
-        if hi is not None and (value > hi or (hi_strict and value == hi)):
-            raise ValueError(f"For '{cls}', '{name}' must be {'<' if hi_strict else '<='} {hi}, but got {value}")
-        return float(value)
+        return check_number(type(self).__name__, value, name, lo, hi, strict, hi_strict)
 
     def _state(self, prefix, init="zeros"):
         """One state Parameter per parameter, named '<prefix>.<param name>' (MindSpore's clone)."""
@@ -171,44 +122,23 @@ class Optimizer(Cell):
     def decay_at(self, i):
         """Weight decay of parameter i for this step: a float, a Tensor (from a weight-decay Cell at
         global_step, computed once per step), or 0.0 when it does not apply."""
-        wd = self.decay[i]
-        if wd > 0 and self._decay_dynamic[i]:
+        spec = self.specs[i]
+        if spec.decay and spec.decay_schedule:
             if self._wd_now is None:
                 self._wd_now = ops.reshape(self.weight_decay_schedule(self.global_step), ())
-            return self._wd_now * wd
-        return wd
+            return self._wd_now * spec.weight_decay
+        return spec.applied_decay
 
     def prepare_gradients(self, gradients):
-        out = []
-        for i, (p, g, gc) in enumerate(zip(self.parameters, gradients, self.grad_centralization)):
-            wd = self.decay_at(i)
-            if isinstance(g, row_tensor.RowTensor):
-                out.append(self._prepare_sparse(p, g, wd, gc))
-                continue
-            if not (isinstance(wd, float) and wd == 0.0):
-                g = g + p * (wd * self.loss_scale)
-            if gc and len(p.shape) > 1:
-                g = g - ops.reduce_mean(g, tuple(range(1, len(p.shape))), True)
-            if self.loss_scale != 1.0:
-                g = g / self.loss_scale
-            out.append(g)
-        return out
-
-    def _prepare_sparse(self, p, g, wd, gc):
-        # The dense steps on the rows present. Centralization is per row, so centralizing each value
-        # row and then summing repeated rows equals centralizing the dense gradient.
-        values = g.values
-        if not (isinstance(wd, float) and wd == 0.0):
-            values = values + ops.gather(p, g.indices, 0) * (wd * self.loss_scale)
-        if gc and len(p.shape) > 1:
-            values = values - ops.reduce_mean(values, tuple(range(1, len(p.shape))), True)
-        if self.loss_scale != 1.0:
-            values = values / self.loss_scale
-        return g.with_values(values)
+        """Each gradient (a Tensor or a RowTensor) after ``grad_transforms``, in order."""
+        return [transforms.apply(self.grad_transforms, g, spec, self) for g, spec in zip(gradients, self.specs)]
 
     def _lrs_at_step(self):
         step = self.global_step
         return [lr.at(step) for lr in self._lrs]
+
+    def _lr_per_param(self, lrs):
+        return tuple(lrs[s.group] for s in self.specs) if self.is_group_lr else lrs[0]
 
     def get_lr(self):
         """The learning rate at the current global step: a Tensor, or a tuple per parameter when
@@ -217,18 +147,13 @@ class Optimizer(Cell):
             return self._eager_lr()
         lrs = self._lrs_at_step()
         ops.assign(self.global_step, self.global_step + 1)
-        if self.is_group_lr:
-            return tuple(lrs[gi] for gi in self.group_of)
-        return lrs[0]
+        return self._lr_per_param(lrs)
 
     def _eager_lr(self):
-        from ..graph import executor_hook
-
         cache = self.__dict__.setdefault("_lr_cache", executor_hook.CompileCache())
 
         def read():
-            lrs = self._lrs_at_step()
-            return tuple(lrs[gi] for gi in self.group_of) if self.is_group_lr else lrs[0]
+            return self._lr_per_param(self._lrs_at_step())
 
         return executor_hook.run_compiled(cache, read, (), f"{type(self).__name__}_get_lr")
 
@@ -236,19 +161,31 @@ class Optimizer(Cell):
         """The learning-rate Parameter (or schedule) of ``param`` (a list for a list of params)."""
         if isinstance(param, (list, tuple)):
             return [self.get_lr_parameter(p) for p in param]
-        for p, gi in zip(self.parameters, self.group_of):
-            if p is param:
-                lr = self._lrs[gi]
-                return lr.param if lr.param is not None else lr.schedule
+        for spec in self.specs:
+            if spec.param is param:
+                return spec.lr.source
         raise ValueError(f"For 'get_lr_parameter', Parameter '{getattr(param, 'name', param)}' is not optimized "
                          f"by this {type(self).__name__}")
 
+    # ---- describe() and its hooks ----------------------------------------------------------
     def describe(self):
         """A printable table (a str) of each parameter's group, learning rate, weight decay, grad
         centralization and state slots (optim/describe.py)."""
-        from .describe import describe
-
         return describe(self)
+
+    def _lr_text(self, text, step):
+        """describe(): the learning-rate text of a parameter, given its group's (``text``)."""
+        return text
+
+    def _describe_decay(self, spec):
+        """describe(): (configured weight decay, applied?, reason when skipped) of one parameter."""
+        if spec.decay or spec.weight_decay <= 0.0:
+            return spec.weight_decay, spec.decay, ""
+        return spec.weight_decay, False, "not applied" if self.is_group else "'beta'/'gamma' in name"
+
+    def _inner_optimizers(self):
+        """describe(): optimizers this one wraps (their state slots are this one's)."""
+        return ()
 
     def _has_sparse_rule(self):
         """Whether this optimizer updates only the rows of a RowTensor gradient (else it densifies)."""
