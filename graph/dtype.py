@@ -83,12 +83,3 @@ def dtype_to_nptype(dtype):
     """MindSpore's ``dtype_to_nptype``: the numpy scalar type of a minispore Type."""
     return to_np(dtype).type
 
-
-def default_np_dtype(value):
-    """MindSpore's dtype for Python data: floats -> float32, ints -> int64 for Tensor(int), bools -> bool."""
-    arr = np.asarray(value)
-    if arr.dtype == np.float64:
-        return np.dtype(np.float32)
-    if arr.dtype.kind in "iu" and arr.dtype not in _BY_NP:
-        return np.dtype(np.int64)
-    return arr.dtype

@@ -1,41 +1,95 @@
 """Floating-point operation estimates per node (for the dump summary and benchmarks).
 
-GEMM-like ops count 2*M*N*K; convolutions (and their two gradients) 2 * output elements *
-(in_channels / group) * kh * kw; elementwise and reduction ops one per element they read or write;
-data movement (reshape, transpose, slices, gathers, assigns) counts zero."""
+One table, ``FLOPS``, maps an op name to the rule for its family; an op not in it is counted by its
+kind (``KIND_FLOPS``, from ``OPS[name].kind``): elementwise ops and other kernels one per output
+element, a fused program one per element per program step, a view zero. GEMM-like ops count 2*M*N*K;
+convolutions (and their two gradients) 2 * output elements * (in_channels / group) * kh * kw;
+reductions one per element they read; data movement (transpose, slices, gathers, assigns, casts)
+counts zero."""
 
 import numpy as np
 
-_MOVES = {"Reshape", "Transpose", "BroadcastTo", "StridedSlice", "StridedSliceGrad", "Assign", "Gather",
-          "GatherGrad", "Concat", "OneHot", "Cast"}
+from .opdef import OPS, OpKind
 
 
-def _conv_flops(out_shape, weight_shape):
-    return 2 * int(np.prod(out_shape, dtype=np.int64)) * int(np.prod(weight_shape[1:], dtype=np.int64))
+def _size(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _zero(n):
+    return 0
+
+
+def _per_output_element(n):
+    return n.size
+
+
+def _per_input_element(n):
+    return n.inputs[0].size
+
+
+def _per_program_step(n):
+    return n.size * len(n.attrs["program"])
+
+
+def _matmul(n):
+    a = n.inputs[0].shape
+    k = a[0] if n.attrs.get("transpose_a") else a[1]
+    return 2 * n.size * k
+
+
+def _batch_matmul(n):
+    a = n.inputs[0].shape
+    k = a[1] if n.attrs.get("transpose_a") else a[2]
+    return 2 * n.size * k
+
+
+def _conv(out_shape, weight_shape):
+    return 2 * _size(out_shape) * _size(weight_shape[1:])
+
+
+def _conv2d(n):
+    return _conv(n.shape, n.inputs[1].shape)
+
+
+def _conv2d_backprop_input(n):  # (dout, w) -> dx: the forward's work, with dout as the output
+    return _conv(n.inputs[0].shape, n.inputs[1].shape)
+
+
+def _conv2d_backprop_filter(n):  # (dout, x) -> dw
+    return _conv(n.inputs[0].shape, n.shape)
+
+
+_MOVES = ("Transpose", "BroadcastTo", "StridedSlice", "StridedSliceGrad", "Assign", "Gather",
+          "GatherGrad", "Concat", "OneHot", "Cast")
+_REDUCTIONS = ("ReduceSum", "ReduceMax", "ReduceMin")
+
+FLOPS = {
+    **dict.fromkeys(_MOVES, _zero),
+    **dict.fromkeys(_REDUCTIONS, _per_input_element),
+    "MatMul": _matmul,
+    "BatchMatMul": _batch_matmul,
+    "Conv2D": _conv2d,
+    "Conv2DBackpropInput": _conv2d_backprop_input,
+    "Conv2DBackpropFilter": _conv2d_backprop_filter,
+}
+KIND_FLOPS = {
+    OpKind.ELEMENTWISE: _per_output_element,
+    OpKind.KERNEL: _per_output_element,
+    OpKind.VIEW: _zero,
+    OpKind.FUSED: _per_program_step,
+    OpKind.MULTI_TENSOR: _per_output_element,  # (the first tensor's elements)
+}
 
 
 def node_flops(n):
-    if n.is_leaf or n.op in _MOVES:
+    if n.is_leaf:
         return 0
-    if n.op == "MatMul":
-        a = n.inputs[0].shape
-        k = a[0] if n.attrs.get("transpose_a") else a[1]
-        return 2 * n.size * k
-    if n.op == "BatchMatMul":
-        a = n.inputs[0].shape
-        k = a[1] if n.attrs.get("transpose_a") else a[2]
-        return 2 * n.size * k
-    if n.op == "Conv2D":
-        return _conv_flops(n.shape, n.inputs[1].shape)
-    if n.op == "Conv2DBackpropInput":  # (dout, w) -> dx: the forward's work, with dout as the output
-        return _conv_flops(n.inputs[0].shape, n.inputs[1].shape)
-    if n.op == "Conv2DBackpropFilter":  # (dout, x) -> dw
-        return _conv_flops(n.inputs[0].shape, n.shape)
-    if n.op == "FusedElementwise":
-        return n.size * len(n.attrs["program"])
-    if n.op.startswith("Reduce"):
-        return n.inputs[0].size
-    return n.size
+    rule = FLOPS.get(n.op)
+    if rule is None:
+        op = OPS.get(n.op)
+        rule = KIND_FLOPS[op.kind] if op is not None else _per_output_element
+    return rule(n)
 
 
 def graph_flops(graph):

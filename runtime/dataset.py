@@ -1,13 +1,15 @@
 """Datasets with ``mindspore.dataset``'s API: sources, pipeline operations and iterators.
 
-The implementation is split by concern: ``dataset_base`` (``config``, the ``Dataset`` base and the
-iterators), ``dataset_sources`` (NumpySlices, Generator, MNIST) and ``dataset_ops`` (the pipeline
-nodes). This module gathers the public names (``minispore.dataset`` re-exports them).
+The implementation is split by concern, each module importing only the ones before it:
+``dataset_base`` (``config``, argument checks, ``DatasetBase`` and the iterators), ``dataset_ops``
+(``Dataset`` with its pipeline operations, and the nodes they build) and ``dataset_sources``
+(NumpySlices, Generator, MNIST). This module gathers the public names (``minispore.dataset`` re-exports them).
 """
 
-from .dataset_base import Dataset, DictIterator, TupleIterator, config
+from .dataset_base import DictIterator, TupleIterator, config
 from .dataset_ops import (
     BatchDataset,
+    Dataset,
     MapDataset,
     ProjectDataset,
     RenameDataset,

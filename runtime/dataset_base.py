@@ -1,5 +1,6 @@
-"""The dataset base: global ``config``, argument checks shared by every node, the ``Dataset`` base
-class (information, pipeline-operation methods, iterator factories) and the row iterators.
+"""The dataset base: global ``config``, argument checks shared by every node, ``DatasetBase`` (the
+information and iterator factories every node has) and the row iterators. ``dataset_ops`` builds the
+public ``Dataset`` on it, adding the pipeline-operation methods next to the nodes they create.
 
 A dataset is a chain of nodes. Iterating runs one *pass* over the chain; a pass is identified by
 a key (the iterator's epoch, then one index per enclosing ``repeat``) from which every random
@@ -79,9 +80,10 @@ def _to_column(value, where):
     return arr
 
 
-class Dataset:
-    """Base of every dataset node. Subclasses implement ``_rows(key)`` (the rows of one pass) and
-    ``_num_rows()`` (the row count, -1 when infinite, None when unknown without iterating)."""
+class DatasetBase:
+    """Information and iteration shared by every dataset node (``Dataset``, in ``dataset_ops``, adds the
+    pipeline operations). Subclasses implement ``_rows(key)`` (the rows of one pass) and ``_num_rows()``
+    (the row count, -1 when infinite, None when unknown without iterating)."""
 
     def __init__(self, children=(), column_names=()):
         self.children = list(children)
@@ -122,54 +124,6 @@ class Dataset:
 
     def output_types(self):
         return [a.dtype for a in next(iter(self._rows((0,))))]
-
-    # ---- pipeline operations (each returns a new dataset) --------------------------------------
-    # The node classes live in dataset_ops, which imports this module: each method imports its class.
-    def batch(self, batch_size, drop_remainder=False, num_parallel_workers=None, **kwargs):
-        """Stack ``batch_size`` consecutive rows per column; the last, smaller batch is kept unless
-        ``drop_remainder``."""
-        from .dataset_ops import BatchDataset
-
-        return BatchDataset(self, batch_size, drop_remainder)
-
-    def shuffle(self, buffer_size):
-        """Buffer shuffle: keep ``buffer_size`` rows, emit a random one and put the next row in its place."""
-        from .dataset_ops import ShuffleDataset
-
-        return ShuffleDataset(self, buffer_size)
-
-    def map(self, operations, input_columns=None, output_columns=None, num_parallel_workers=None, **kwargs):
-        """Apply ``operations`` (a callable or a list, chained) to ``input_columns`` (default: the first)
-        of every row; the results become ``output_columns`` (default: the input columns)."""
-        from .dataset_ops import MapDataset
-
-        return MapDataset(self, operations, input_columns, output_columns)
-
-    def repeat(self, count=None):
-        """Repeat the dataset ``count`` times (None or -1: forever), reshuffling on each repeat."""
-        from .dataset_ops import RepeatDataset
-
-        return RepeatDataset(self, count)
-
-    def take(self, count=-1):
-        from .dataset_ops import TakeDataset
-
-        return TakeDataset(self, count)
-
-    def skip(self, count):
-        from .dataset_ops import SkipDataset
-
-        return SkipDataset(self, count)
-
-    def project(self, columns):
-        from .dataset_ops import ProjectDataset
-
-        return ProjectDataset(self, columns)
-
-    def rename(self, input_columns, output_columns):
-        from .dataset_ops import RenameDataset
-
-        return RenameDataset(self, input_columns, output_columns)
 
     # ---- iteration ---------------------------------------------------------------------------
     def create_tuple_iterator(self, columns=None, num_epochs=-1, output_numpy=False, do_copy=True):

@@ -1,11 +1,12 @@
-"""Dataset pipeline nodes: batch, shuffle, map, repeat, take, skip, project and rename (built by the
-``Dataset`` methods of the same names)."""
+"""``Dataset``, the public base of every dataset node, and the pipeline nodes its methods build:
+batch, shuffle, map, repeat, take, skip, project and rename. The methods and the node classes live
+in one module, so neither needs to import the other (the nodes are ``Dataset``s themselves)."""
 
 import itertools
 
 import numpy as np
 
-from .dataset_base import _CONFIG, Dataset, _check_int, _check_known, _column_list, _to_column
+from .dataset_base import _CONFIG, DatasetBase, _check_int, _check_known, _column_list, _to_column
 
 
 def _stack(rows, columns):
@@ -20,6 +21,42 @@ def _stack(rows, columns):
                     f"{list(r[j].shape)} ({r[j].dtype})")
         out.append(np.stack([r[j] for r in rows]))
     return tuple(out)
+
+
+class Dataset(DatasetBase):
+    """Base of every dataset: ``DatasetBase``'s information and iterators, plus the pipeline operations,
+    each returning a new dataset node (MindSpore's ``mindspore.dataset.Dataset``)."""
+
+    # ---- pipeline operations (each returns a new dataset) --------------------------------------
+    def batch(self, batch_size, drop_remainder=False, num_parallel_workers=None, **kwargs):
+        """Stack ``batch_size`` consecutive rows per column; the last, smaller batch is kept unless
+        ``drop_remainder``."""
+        return BatchDataset(self, batch_size, drop_remainder)
+
+    def shuffle(self, buffer_size):
+        """Buffer shuffle: keep ``buffer_size`` rows, emit a random one and put the next row in its place."""
+        return ShuffleDataset(self, buffer_size)
+
+    def map(self, operations, input_columns=None, output_columns=None, num_parallel_workers=None, **kwargs):
+        """Apply ``operations`` (a callable or a list, chained) to ``input_columns`` (default: the first)
+        of every row; the results become ``output_columns`` (default: the input columns)."""
+        return MapDataset(self, operations, input_columns, output_columns)
+
+    def repeat(self, count=None):
+        """Repeat the dataset ``count`` times (None or -1: forever), reshuffling on each repeat."""
+        return RepeatDataset(self, count)
+
+    def take(self, count=-1):
+        return TakeDataset(self, count)
+
+    def skip(self, count):
+        return SkipDataset(self, count)
+
+    def project(self, columns):
+        return ProjectDataset(self, columns)
+
+    def rename(self, input_columns, output_columns):
+        return RenameDataset(self, input_columns, output_columns)
 
 
 class BatchDataset(Dataset):

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..graph import dtype as mstype
 from ..graph.tensor import Tensor
-from .dataset_base import _CONFIG, Dataset, _check_int, _column_list, _to_column
+from .dataset_base import _CONFIG, _check_int, _column_list, _to_column
+from .dataset_ops import Dataset
 
 logger = logging.getLogger("minispore")
 

@@ -14,7 +14,9 @@ import itertools
 import logging
 import numbers
 
+from .. import nn
 from ..graph.tensor import Tensor
+from ..optim.optimizer import Optimizer
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
 from .context import get_context
 from .metrics import Loss, get_metrics
@@ -26,12 +28,6 @@ logger = logging.getLogger("minispore")
 def _sink_supported():
     """Dataset sink (step callbacks once per sink of sink_size steps) exists on GPU and Ascend, not CPU."""
     return get_context("device_target") != "CPU"
-
-
-def _nn():
-    from .. import nn  # runtime sits above nn; import late so nn can import runtime pieces
-
-    return nn
 
 
 def _check_int(value, name, lo, where="Model.train"):
@@ -55,31 +51,21 @@ def _check_dataset(dataset, name, where):
 
 
 def build_train_network(network, optimizer, loss_fn=None, level="O0", loss_scale_manager=None):
-    """The O0 training cell: WithLossCell when ``loss_fn`` is given, then TrainOneStepCell (or
-    TrainOneStepWithLossScaleCell when the loss-scale manager has an update cell; a fixed scale
-    without overflow checks becomes TrainOneStepCell's ``sens``)."""
-    nn = _nn()
+    """The O0 training cell: WithLossCell when ``loss_fn`` is given, then TrainOneStepCell (a fixed scale
+    without overflow checks becomes TrainOneStepCell's ``sens``). Mixed precision (levels other than O0)
+    and loss-scale managers with an update cell (dynamic or overflow-checking scaling, which needs
+    TrainOneStepWithLossScaleCell) are not provided yet: both raise a ValueError saying so."""
     if level != "O0":
-        try:
-            from . import amp
-        except ImportError:
-            amp = None
-        if amp is None or not hasattr(amp, "build_train_network"):
-            raise ValueError(f"For 'Model', amp_level {level!r} needs mixed precision, which this minispore build "
-                             "does not provide yet; use amp_level='O0'")
-        return amp.build_train_network(network, optimizer, loss_fn, level=level,
-                                       loss_scale_manager=loss_scale_manager)
+        raise ValueError(f"For 'Model', amp_level {level!r} needs mixed precision, which this minispore build "
+                         "does not provide yet; use amp_level='O0'")
     if loss_fn is not None:
         network = nn.WithLossCell(network, loss_fn)
     if loss_scale_manager is None:
         return nn.TrainOneStepCell(network, optimizer)
-    update_cell = loss_scale_manager.get_update_cell()
-    if update_cell is None:
-        return nn.TrainOneStepCell(network, optimizer, sens=loss_scale_manager.get_loss_scale())
-    if not hasattr(nn, "TrainOneStepWithLossScaleCell"):
+    if loss_scale_manager.get_update_cell() is not None:
         raise ValueError("For 'Model', a dynamic or overflow-checking loss_scale_manager needs "
                          "nn.TrainOneStepWithLossScaleCell, which this minispore build does not provide yet")
-    return nn.TrainOneStepWithLossScaleCell(network, optimizer, scale_sense=update_cell)
+    return nn.TrainOneStepCell(network, optimizer, sens=loss_scale_manager.get_loss_scale())
 
 
 class Model:
@@ -94,9 +80,6 @@ class Model:
 
     def __init__(self, network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,
                  amp_level="O0", boost_level="O0", loss_scale_manager=None, keep_batchnorm_fp32=None):
-        nn = _nn()
-        from ..optim.optimizer import Optimizer
-
         if not isinstance(network, nn.Cell):
             raise TypeError(f"For 'Model', the argument 'network' must be a Cell, but got {type(network).__name__}")
         if optimizer is not None and not isinstance(optimizer, Optimizer):
@@ -125,7 +108,7 @@ class Model:
             return build_train_network(self._network, self._optimizer, self._loss_fn, self._amp_level,
                                        self._loss_scale_manager)
         if self._loss_fn is not None:
-            return _nn().WithLossCell(self._network, self._loss_fn)
+            return nn.WithLossCell(self._network, self._loss_fn)
         return self._network
 
     def _build_eval_network(self, metrics, eval_network, eval_indexes):
@@ -140,7 +123,7 @@ class Model:
         if self._loss_fn is None:
             raise ValueError("If `metrics` is set, `eval_network` must not be None. Do not set `metrics` if you "
                              "don't want an evaluation.")
-        self._eval_network = _nn().WithEvalCell(self._network, self._loss_fn)
+        self._eval_network = nn.WithEvalCell(self._network, self._loss_fn)
         self._eval_indexes = [0, 1, 2]
 
     @property
@@ -184,32 +167,7 @@ class Model:
         self._run_train(epoch, train_dataset, callbacks, dataset_sink_mode, sink_size, initial_epoch, valid)
 
     def _run_train(self, epoch, dataset, callbacks, sink, sink_size, initial_epoch, valid=None):
-        epoch = _check_int(epoch, "epoch", 1)
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
-        if initial_epoch >= epoch:
-            raise ValueError(f"For 'Model.train', the argument 'initial_epoch' must be less than 'epoch' "
-                             f"({epoch}), but got {initial_epoch}")
-        _check_bool(sink, "dataset_sink_mode", "Model.train")
-        if isinstance(sink_size, bool) or not isinstance(sink_size, int) or (sink_size == 0 or sink_size < -1):
-            raise ValueError(f"For 'Model.train', the argument 'sink_size' must be -1 or positive, but got "
-                             f"{sink_size!r}.")
-        if self._optimizer is None:
-            raise ValueError("For 'Model.train', the model has no optimizer: pass optimizer=... to Model(...) "
-                             "to train it.")
-        _check_dataset(dataset, "train_dataset", "Model.train")
-        if sink and not _sink_supported():
-            # MindSpore's CPU build has no dataset sink: Model.train runs the non-sink loop instead
-            logger.info("The CPU cannot support dataset sink mode currently. So the training process will be "
-                        "performed with dataset not sink.")
-            sink = False
-        dataset_size = dataset.get_dataset_size()
-        steps = sink_size if sink and sink_size > 0 else dataset_size
-        if dataset_size == 0:
-            raise ValueError("For 'Model.train', there is no valid data in the dataset (its size is 0).")
-        if steps < 0:
-            raise ValueError("For 'Model.train', the dataset repeats forever: use a finite dataset (or, on a device "
-                             "target with dataset sink, dataset_sink_mode=True with a positive sink_size)")
-        self._check_dynamic_lr((epoch - initial_epoch) * steps)
+        epoch, initial_epoch, sink, steps = self._train_plan(epoch, dataset, sink, sink_size, initial_epoch)
         cbs = CallbackList(callbacks)
         cb = _InternalCallbackParam(
             train_network=self._train_network, network=self._network, epoch_num=epoch, batch_num=steps,
@@ -239,6 +197,37 @@ class Model:
                 if run_context.get_stop_requested():
                     break
             cbs.on_train_end(run_context)
+
+    def _train_plan(self, epoch, dataset, sink, sink_size, initial_epoch):
+        """Check train's arguments against the model and the dataset: (epoch, initial_epoch, sink, steps per
+        epoch), with sink mode off where the target has none."""
+        epoch = _check_int(epoch, "epoch", 1)
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", 0)
+        if initial_epoch >= epoch:
+            raise ValueError(f"For 'Model.train', the argument 'initial_epoch' must be less than 'epoch' "
+                             f"({epoch}), but got {initial_epoch}")
+        _check_bool(sink, "dataset_sink_mode", "Model.train")
+        if isinstance(sink_size, bool) or not isinstance(sink_size, int) or (sink_size == 0 or sink_size < -1):
+            raise ValueError(f"For 'Model.train', the argument 'sink_size' must be -1 or positive, but got "
+                             f"{sink_size!r}.")
+        if self._optimizer is None:
+            raise ValueError("For 'Model.train', the model has no optimizer: pass optimizer=... to Model(...) "
+                             "to train it.")
+        _check_dataset(dataset, "train_dataset", "Model.train")
+        if sink and not _sink_supported():
+            # MindSpore's CPU build has no dataset sink: Model.train runs the non-sink loop instead
+            logger.info("The CPU cannot support dataset sink mode currently. So the training process will be "
+                        "performed with dataset not sink.")
+            sink = False
+        dataset_size = dataset.get_dataset_size()
+        steps = sink_size if sink and sink_size > 0 else dataset_size
+        if dataset_size == 0:
+            raise ValueError("For 'Model.train', there is no valid data in the dataset (its size is 0).")
+        if steps < 0:
+            raise ValueError("For 'Model.train', the dataset repeats forever: use a finite dataset (or, on a device "
+                             "target with dataset sink, dataset_sink_mode=True with a positive sink_size)")
+        self._check_dynamic_lr((epoch - initial_epoch) * steps)
+        return epoch, initial_epoch, sink, steps
 
     def _check_dynamic_lr(self, total_steps):
         """A dynamic learning-rate list must cover every step of this run: fail before the first step."""
@@ -358,7 +347,9 @@ class Model:
         return metrics
 
     def predict(self, *predict_data, backend=None, config=None):
-        """The network's output on ``predict_data`` (Tensors), computed in eval mode."""
+        """The network's output on ``predict_data`` (Tensors), computed in eval mode. ``backend`` and
+        ``config`` (MindSpore's choice of MindSpore Lite for inference, and its options) are accepted for
+        compatibility and ignored: minispore predicts with the compiled network."""
         for i, item in enumerate(predict_data):
             if not (item is None or isinstance(item, (Tensor, numbers.Number, str, tuple, list))):
                 raise TypeError(f"For 'Model.predict', input {i} must be a Tensor (or a number, str, tuple, list "

@@ -8,6 +8,7 @@ group runs at its last member's position, so a member joins only if nothing outs
 overwrites one of its inputs in between.
 """
 
+from ..ir import Node
 from .regroup import replace_groups, storage_writers
 
 
@@ -17,42 +18,55 @@ def _key(n):
     return (n.attrs["program"], n.attrs["stores"], layout)
 
 
-def multi_tensor(graph):
-    from ..ir import Node
-
-    nodes = graph.nodes
-    pos = {n.id: i for i, n in enumerate(nodes)}
+def _buckets(graph):
+    """Candidates (fused updates that only store: no result, no users, not a graph output), bucketed by
+    ``_key`` in graph order."""
     users = graph.users()
     output_ids = {o.id for o in graph.outputs}
-    root, writers = storage_writers(graph)
-
     buckets = {}
-    for n in nodes:
+    for n in graph.nodes:
         if (n.op == "FusedElementwise" and n.attrs["result"] is None and not users[n.id]
                 and n.id not in output_ids):
             buckets.setdefault(_key(n), []).append(n)
+    return buckets
 
+
+def _movable(members, pos, storage, writers):
+    """The members that can all run at the last one's position: repeatedly drop every member whose input
+    a node outside the remaining group overwrites before that position, until none does."""
+    while len(members) > 1:
+        last = max(pos[m.id] for m in members)
+        ids = {m.id for m in members}
+        unsafe = [m for m in members if any(
+            w.id not in ids and pos[m.id] < pos[w.id] < last
+            for i in m.inputs for w in writers.get(storage[i.id], ()))]
+        if not unsafe:
+            break
+        members = [m for m in members if m not in unsafe]
+    return members
+
+
+def _build(members, graph):
+    """The MultiTensorFused node running ``members`` (in graph order): their inputs, concatenated."""
+    first = members[0]
+    inputs = [i for m in members for i in m.inputs]
+    attrs = {"program": first.attrs["program"], "stores": first.attrs["stores"], "arity": len(first.inputs),
+             "tensors": len(members), "full": tuple(i.size == first.size for i in first.inputs),
+             "ops": first.attrs["ops"], "scopes": tuple(sorted({s for m in members for s in m.attrs["scopes"]}))}
+    return Node(graph.new_id(), "MultiTensorFused", inputs, attrs, first.shape, first.dtype, first.scope,
+                first.source)
+
+
+def multi_tensor(graph):
+    pos = {n.id: i for i, n in enumerate(graph.nodes)}
+    storage, writers = storage_writers(graph)
     replacement, placed = {}, {}
-    for members in buckets.values():
-        while len(members) > 1:
-            last = max(pos[m.id] for m in members)
-            ids = {m.id for m in members}
-            unsafe = [m for m in members if any(
-                w.id not in ids and pos[m.id] < pos[w.id] < last
-                for i in m.inputs for w in writers.get(root[i.id], ()))]
-            if not unsafe:
-                break
-            members = [m for m in members if m not in unsafe]
+    for members in _buckets(graph).values():
+        members = _movable(members, pos, storage, writers)
         if len(members) < 2:
             continue
         members.sort(key=lambda m: pos[m.id])
-        first = members[0]
-        inputs = [i for m in members for i in m.inputs]
-        attrs = {"program": first.attrs["program"], "stores": first.attrs["stores"], "arity": len(first.inputs),
-                 "tensors": len(members), "full": tuple(i.size == first.size for i in first.inputs),
-                 "ops": first.attrs["ops"], "scopes": tuple(sorted({s for m in members for s in m.attrs["scopes"]}))}
-        fused = Node(graph.new_id(), "MultiTensorFused", inputs, attrs, first.shape, first.dtype, first.scope,
-                     first.source)
+        fused = _build(members, graph)
         for m in members:
             replacement[m.id] = fused
         placed[members[-1].id] = fused

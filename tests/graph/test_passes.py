@@ -6,7 +6,7 @@ import pytest
 
 from minispore import Parameter, Tensor, nn, ops
 from minispore.graph import trace
-from minispore.graph.passes import cse, dce, fold
+from minispore.graph.passes import cse, dce, fold, fuse_elementwise
 from minispore.graph.verify import VerifyError, verify
 
 
@@ -14,7 +14,7 @@ def _trace(fn, *shapes):
     with trace.tracing("t") as tr:
         xs = [Tensor._from_node(tr.input_node(s, np.float32, i)) for i, s in enumerate(shapes)]
         out = fn(*xs)
-        tr.graph.outputs = [out._graph_node()]
+        tr.graph.outputs = [o._graph_node() for o in (out if isinstance(out, tuple) else (out,))]
     return tr.graph
 
 
@@ -89,3 +89,34 @@ def test_assign_updates_parameter_in_place_through_compiled_cell():
     out = acc(Tensor(np.array([1.0, 2.0], np.float32)))
     np.testing.assert_array_equal(acc.total.asnumpy(), [2.0, 4.0])
     np.testing.assert_array_equal(out.asnumpy(), [2.0, 4.0])
+
+
+def _fused(g):
+    return [n for n in g.nodes if not n.is_leaf]
+
+
+def test_fusion_joins_a_chain_and_the_assign_storing_it():
+    """A chain of same-shape elementwise ops (single-element inputs allowed) and the Assign of its result
+    into a Parameter become one FusedElementwise; the Assign is the root, so its store comes last."""
+    p = Parameter(Tensor(np.ones(4, np.float32)), name="p")
+
+    def f(x):
+        ops.assign(p, ops.relu(x * 2.0 + 1.0))
+        return x
+
+    g = fuse_elementwise(dce(_trace(f, (4,))))
+    (fused,) = _fused(g)
+    assert fused.op == "FusedElementwise" and fused.attrs["ops"] == "Mul+Add+ReLU"
+    assert fused.attrs["result"] is None and len(fused.attrs["stores"]) == 1
+
+
+def test_fusion_stops_at_graph_outputs_and_broadcast_inputs():
+    """A producer that is a graph output stays a plain node (its value is needed outside the loop), and a
+    root reading a general broadcast input is left to the plain kernels."""
+    def f(x, b):
+        h = x * 2.0
+        return h, ops.relu(h + 1.0) + b  # h is an output; the final Add broadcasts b (3,) over (2, 3)
+
+    g = fuse_elementwise(_trace(f, (2, 3), (3,)))
+    assert [n.op for n in _fused(g)] == ["Mul", "FusedElementwise", "Add"]
+    assert _fused(g)[1].attrs["ops"] == "Add+ReLU"
