@@ -19,6 +19,7 @@ from . import nn
 from . import dataset, train
 from .train import Model  # mindspore.Model, as MindSpore 2.x exports it at the top level
 from .nn.initializer import set_seed as _set_initializer_seed
+from .runtime.dataset import config as _dataset_config
 
 dtype = graph.dtype
 __version__ = "0.1.0"
@@ -27,6 +28,4 @@ __version__ = "0.1.0"
 def set_seed(seed):
     """Seed minispore's initializers, random ops and dataset shuffling (MindSpore's ``set_seed``)."""
     _set_initializer_seed(seed)
-    from .runtime.dataset import config
-
-    config.set_seed(seed)
+    _dataset_config.set_seed(seed)

@@ -8,6 +8,8 @@ the line's text) so errors and dumps point at the user's code.
 
 import numpy as np
 
+from .printer import graph_to_text
+
 LEAF_KINDS = ("input", "param", "const")
 
 
@@ -97,6 +99,4 @@ class Graph:
         return dict(sorted(counts.items()))
 
     def __str__(self):
-        from .printer import graph_to_text
-
         return graph_to_text(self)

@@ -7,6 +7,7 @@ from ...graph import dtype as mstype
 from ...graph.cell import Cell
 from ...graph.tensor import Parameter, Tensor
 from ..initializer import HeUniform, Uniform, initializer
+from .activation import get_activation
 
 
 def _check_positive_int(value, arg, cls):
@@ -44,8 +45,6 @@ class Dense(Cell):
         if activation is None or isinstance(activation, Cell):
             self.activation = activation
         else:
-            from .activation import get_activation
-
             self.activation = get_activation(activation) if isinstance(activation, str) else activation
         if self.activation is not None and not isinstance(self.activation, Cell) and not callable(self.activation):
             raise TypeError(f"For 'Dense', activation must be a str, a Cell or None, but got {activation!r}")
