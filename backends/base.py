@@ -149,6 +149,7 @@ class Backend(ABC):
 
     target = ""
     context_keys = ()
+    dataset_sink = False  # whether the target runs a dataset sink (sink_size steps per launch), as GPU/Ascend
 
     def __init__(self, context, cache):
         self.options = {k: context[k] for k in self.context_keys}

@@ -18,7 +18,7 @@ from .. import nn
 from ..graph.tensor import Tensor
 from ..optim.optimizer import Optimizer
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
-from .context import get_context
+from .compiler import current_backend
 from .metrics import Loss, get_metrics
 
 _AMP_LEVELS = ("O0", "O1", "O2", "O3", "auto")
@@ -26,8 +26,9 @@ logger = logging.getLogger("minispore")
 
 
 def _sink_supported():
-    """Dataset sink (step callbacks once per sink of sink_size steps) exists on GPU and Ascend, not CPU."""
-    return get_context("device_target") != "CPU"
+    """Whether the device target has a dataset sink (step callbacks once per sink of sink_size steps):
+    GPU and Ascend do, the CPU does not (a capability of its backend)."""
+    return current_backend().dataset_sink
 
 
 def _check_int(value, name, lo, where="Model.train"):
