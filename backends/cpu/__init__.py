@@ -4,6 +4,7 @@ import os
 
 from ...graph.opdef import OPS
 from . import kernel_library, plan, threading
+from .kernels import random  # noqa: F401  (moves to backends/cpu/kernels/__init__.py at merge)
 
 
 def default_cache_dir():

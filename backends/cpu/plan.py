@@ -13,7 +13,7 @@ import numpy as np
 from ...graph.opdef import OPS, OpKind, output_alias
 from ...graph.passes.memory_plan import plan_memory
 from .fused_codegen import fused_kernel_source, multi_tensor_kernel_source
-from .kernel_library import cached_module
+from .kernel_library import cached_module, explicit_kernel
 
 PLAN_VERSION = 1
 
@@ -168,7 +168,7 @@ def generate(graph, lib, parallel=False):
             continue
         target = output_alias(n)
         if target is not None:
-            extra = [literal(a) for a in (op.kernel_args(n) if op.kernel_args else ())]
+            extra = [literal(a) for a in explicit_kernel(op)[2](n)]
             lines.append(f"    k_{n.op}({', '.join(ins + extra)})")
             var[n.id] = ins[target]
             continue
@@ -185,7 +185,7 @@ def generate(graph, lib, parallel=False):
             else:
                 call = f"ew_{n.op}_{''.join(modes)}({v}, {', '.join(ins + attrs)})"
         else:
-            extra = [literal(a) for a in (op.kernel_args(n) if op.kernel_args else ())]
+            extra = [literal(a) for a in explicit_kernel(op)[2](n)]
             call = f"k_{n.op}({', '.join(ins + [v] + extra)})"
         lines.append(f"    {call}")
     outs = ", ".join(f"{var[o.id]}.copy()" for o in graph.outputs)
@@ -210,8 +210,9 @@ def lower(graph, lib, cache_dir, plan_memory_on=True, parallel=False):
     body, fused_sources, bodies, consts, buffer_nodes = generate(graph, lib, parallel)
     buffers, memory = allocate(graph, buffer_nodes, plan_memory_on)
     fused_mod, fused_source = _fused_module(fused_sources, bodies, lib, cache_dir)
-    kernel_names = sorted({f"k_{n.op}" for n in graph.nodes if not n.is_leaf and OPS[n.op].cpu is not None})
-    imports = "".join(f"{k} = _lib.{OPS[k[2:]].cpu.__name__}\n" for k in kernel_names)
+    kernel_names = sorted({f"k_{n.op}" for n in graph.nodes
+                           if not n.is_leaf and explicit_kernel(OPS[n.op]) is not None})
+    imports = "".join(f"{k} = _lib.{explicit_kernel(OPS[k[2:]])[0].__name__}\n" for k in kernel_names)
     imports += "".join(f"fused_{i} = _fused.fused_{i}\n" for i in range(len(fused_sources)))
     digest = hashlib.sha256(f"{PLAN_VERSION}|{lib.__name__}|{fused_mod.__name__}|{body}".encode()).hexdigest()[:16]
     source = (f'"""minispore plan for graph {graph.name!r} (generated; do not edit). plan {digest}, '
