@@ -5,12 +5,28 @@ Calling a Cell outside a trace compiles ``construct`` into one graph for the dev
 (cached per input signature, train/eval mode and context) and runs it; inside a trace it inlines
 ``construct`` under the cell's scope. Parameters are listed as MindSpore does: a cell's own
 Parameters first (in assignment order), then each child cell's, recursively.
+
+State that a random op keeps between steps (a dropout's counter) is a ``requires_grad=False``
+Parameter of the Cell that made it, so it is listed and saved like any other: ``nn.Dropout`` assigns
+its own; a primitive holding such state (``ops.Dropout``) lends it to the Cell it is assigned to
+(``_state_parameters()``); a functional random op (``ops.dropout``) asks ``calling_cell()`` for the
+Cell whose ``construct`` is being traced and stores its state there on the first trace.
 """
 
 from collections import OrderedDict
 
 from . import executor_hook, trace
 from .tensor import Parameter
+
+# [cell, n] for each Cell whose construct is running (innermost last); n counts the random ops in this
+# run of construct that took their state from the cell (ops/random_ops.py), so the k-th one finds the
+# same state on every trace.
+_CALLS = []
+
+
+def calling_cell():
+    """``[cell, n]`` of the innermost Cell whose ``construct`` is being traced, or None."""
+    return _CALLS[-1] if _CALLS else None
 
 
 class Cell:
@@ -23,6 +39,7 @@ class Cell:
         object.__setattr__(self, "_compile_cache", executor_hook.CompileCache())
         object.__setattr__(self, "training", False)
         object.__setattr__(self, "_scope_name", None)
+        object.__setattr__(self, "_name_prefix", "")  # what update_parameters_name put before this cell's names
 
     def _check_init(self):
         if "_params" not in self.__dict__:
@@ -43,6 +60,10 @@ class Cell:
             object.__setattr__(value, "_scope_name", name)
             self._cells[name] = value
             self._params.pop(name, None)
+        elif hasattr(type(value), "_state_parameters"):
+            self._check_init()
+            for key, p in value._state_parameters().items():  # ops.Dropout's counter: "<name>.dropout_counter"
+                self.insert_param_to_cell(f"{name}.{key}", p, check_name_contain_dot=False)
         elif name in self.__dict__.get("_params", {}) and value is None:
             del self._params[name]
         elif name in self.__dict__.get("_cells", {}) and value is None:
@@ -64,12 +85,19 @@ class Cell:
         if trace.current() is not None:
             scope = f"{self._scope_name or 'cell'}-{type(self).__name__}"
             with trace.scope(scope):
-                return self.construct(*args, **kwargs)
+                return self._run_construct(*args, **kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: keyword arguments are not supported when calling a Cell "
                             "at the top level; pass them positionally")
-        return executor_hook.run_compiled(self._compile_cache, self.construct, args, type(self).__name__,
+        return executor_hook.run_compiled(self._compile_cache, self._run_construct, args, type(self).__name__,
                                           self.training)
+
+    def _run_construct(self, *args, **kwargs):
+        _CALLS.append([self, 0])
+        try:
+            return self.construct(*args, **kwargs)
+        finally:
+            _CALLS.pop()
 
     def compiled_graph(self):
         """The most recently compiled graph of this cell (printable IR), or None."""
@@ -132,10 +160,28 @@ class Cell:
     def parameters_dict(self, recurse=True):
         return OrderedDict((p.name, p) for p in self.get_parameters(expand=recurse))
 
+    def insert_param_to_cell(self, param_name, param, check_name_contain_dot=True):
+        """List ``param`` among this cell's own Parameters under ``param_name``; a Parameter without a
+        name takes ``param_name`` after the prefix this cell's Parameters carry (``fc.`` in a
+        network that assigned this cell as ``fc``)."""
+        self._check_init()
+        if not isinstance(param_name, str) or not param_name:
+            raise KeyError(f"For 'insert_param_to_cell', the parameter name must be a non-empty str, "
+                           f"but got {param_name!r}")
+        if check_name_contain_dot and "." in param_name:
+            raise KeyError(f"For 'insert_param_to_cell', the parameter name {param_name!r} must not contain '.'")
+        if not isinstance(param, Parameter):
+            raise TypeError(f"For 'insert_param_to_cell', expected a Parameter, but got {type(param).__name__}")
+        if param._name is None:
+            param.name = self._name_prefix + param_name
+        self._params[param_name] = param
+
     def update_parameters_name(self, prefix="", recurse=True):
         """Prefix every Parameter's name with ``prefix`` + its path in this cell."""
         for name, p in self.parameters_and_names(expand=recurse):
             p.name = prefix + name
+        for path, cell in self.cells_and_names() if recurse else [("", self)]:
+            object.__setattr__(cell, "_name_prefix", prefix + (path + "." if path else ""))
 
     # ---- printing -------------------------------------------------------------------------
     def extend_repr(self):

@@ -8,11 +8,14 @@ under a name hashed from its own source and numba's version, so numba's on-disk 
 checks the function's own file) can never serve a kernel from an older library.
 """
 
+import ast
 import hashlib
 import inspect
 import itertools
 import re
 import textwrap
+
+from ..base import MissingKernelError, kernel_for
 
 GENERATOR_VERSION = 1
 _HEADER = '''"""minispore CPU kernel library (generated; do not edit). {digest}"""
@@ -32,14 +35,28 @@ PARALLEL_MIN = {parallel_min}
 
 def _source(fn, new_name=None):
     src = textwrap.dedent(inspect.getsource(fn))
+    if src.startswith("@"):  # a registration decorator (``@kernel(...)``, maybe several lines): drop it
+        src = "".join(src.splitlines(keepends=True)[ast.parse(src).body[0].lineno - 1:])
     if not src.startswith("def "):
-        raise ValueError(f"kernel {fn.__qualname__} must be a plain top-level function without decorators")
+        raise ValueError(f"kernel {fn.__qualname__} must be a plain top-level function")
     if new_name:
         src = re.sub(r"^def\s+\w+\(", f"def {new_name}(", src, count=1)
     return src
 
 
 PARALLEL_MIN = 1 << 15  # elements: below this a parallel region costs more than it saves
+
+
+def explicit_kernel(op):
+    """(fn, helpers, args(node) -> tuple) of ``op``'s explicit CPU kernel: its ``@kernel(op, "CPU")``
+    registration (backends/cpu/kernels), else the OpDef's temporary ``cpu=`` slot; None if neither."""
+    try:
+        spec = kernel_for(op.name, "CPU")
+    except MissingKernelError:
+        if op.cpu is None:
+            return None
+        return op.cpu, op.helpers, lambda n: tuple(op.kernel_args(n)) if op.kernel_args else ()
+    return spec.fn, spec.helpers, spec.run_args
 
 
 def map_loop(n, body, parallel, indent="    "):
@@ -93,15 +110,18 @@ def library_source(ops, parallel=False):
                     parts.append("@njit(**_EW_JIT)\n" + _template_f_s(name, arity, modes, len(op.scalar_attrs),
                                                                       parallel))
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
-        elif op.cpu is not None:
-            for fn in (*op.helpers, op.cpu):
-                key = fn.__name__
+        elif explicit_kernel(op) is not None:
+            fn, helpers, _ = explicit_kernel(op)
+            for f in (*helpers, fn):
+                key = f.__name__
                 if key in seen:
-                    if seen[key] is not fn:
+                    if seen[key] is not f:
                         raise ValueError(f"two different kernels are named {key}; kernel names must be unique")
                     continue
-                seen[key] = fn
-                parts.append("@njit(**_JIT)\n" + _source(fn))
+                seen[key] = f
+                src = _source(f)
+                # a kernel written with prange is parallel in the opt-in parallel library
+                parts.append(("@njit(**_EW_JIT)\n" if "prange(" in src else "@njit(**_JIT)\n") + src)
     body = "\n\n".join(parts)
     import numba
 

@@ -4,8 +4,7 @@ import logging
 
 from ...graph import dtype as mstype
 from ...graph.cell import Cell
-from ...ops import functional as F
-from ...ops.random_ops import op_seed
+from ...ops.random_ops import dropout_with_state, new_counter, op_seed
 
 logger = logging.getLogger("minispore")
 
@@ -16,7 +15,9 @@ class Dropout(Cell):
     probability of keeping, deprecated in MindSpore 2.x) takes precedence when given.
 
     The layer's random seed is fixed when it is created, from the global seed (``set_seed``) and
-    the number of dropout layers created since; each training step draws a new mask."""
+    the number of dropout layers created since; each training step draws a new mask, numbered by the
+    layer's step counter ``dropout_counter`` (a 0-d int64 Parameter with requires_grad=False, listed by
+    ``parameters_and_names()`` so checkpoints save it, and not by ``trainable_params()``)."""
 
     def __init__(self, keep_prob=None, p=None, dtype=mstype.float32):
         super().__init__()
@@ -42,11 +43,12 @@ class Dropout(Cell):
         self.keep_prob = 1.0 - self.p
         self.dtype = dtype
         self.seed = op_seed()
+        self.dropout_counter = new_counter()
 
     def construct(self, x):
         if not self.training or self.p == 0:
             return x
-        return F.dropout(x, p=self.p, training=True, seed=self.seed)
+        return dropout_with_state(x, self.p, self.seed, self.dropout_counter)
 
     def extend_repr(self):
         return f"p={self.p}"

@@ -359,3 +359,6 @@ def test_train_one_step_updates_moving_statistics_and_weights():
     np.testing.assert_allclose(net.bn.moving_variance.asnumpy(), 0.9 + 0.1 * h.var(0), rtol=1e-4)
     assert not np.array_equal(net.bn.gamma.asnumpy(), gamma0)
     assert [p.name for p in net.trainable_params()] == ["fc.weight", "fc.bias", "bn.gamma", "bn.beta"]
+    assert [p.name for p in net.untrainable_params()] == ["bn.moving_mean", "bn.moving_variance",
+                                                          "drop.dropout_counter"]
+    assert int(net.drop.dropout_counter.asnumpy()) == 1  # one mask drawn
