@@ -57,7 +57,7 @@ def _minispore_case(lib, args, xs, ws, reps):
 
 def run_minispore(threads, reps):
     from minispore.backends.cpu import default_cache_dir, kernel_library
-    from minispore.ops import conv
+    from minispore.backends.cpu.kernels import conv
     from minispore.ops.registry import OPS
 
     lib = kernel_library.load(OPS, default_cache_dir())

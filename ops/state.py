@@ -19,21 +19,13 @@ def _infer(specs):
     return p.shape, p.dtype
 
 
-def assign_kernel(param, value):
-    pf = param.reshape(param.size)
-    vf = value.reshape(value.size)
-    for i in range(pf.size):
-        pf[i] = vf[i]
-
-
 def _reference(p, v):
     np.copyto(p, v, casting="unsafe")
     return p
 
 
 # The kernel writes into input 0 (the Parameter's buffer) and the node's value aliases it.
-register(OpDef("Assign", infer=_infer, reference=_reference, nondiff=True, impure=True, cpu=assign_kernel,
-               writes=(0,), alias=0))
+register(OpDef("Assign", infer=_infer, reference=_reference, nondiff=True, impure=True, writes=(0,), alias=0))
 
 
 def assign(variable, value):

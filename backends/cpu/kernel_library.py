@@ -2,12 +2,14 @@
 
 Elementwise ops contribute their scalar body, compiled inside map templates (one per input
 layout: each input either full-size 'f', a single element 's', or broadcast through strides 'b');
-other ops contribute their plain-Python kernel and helpers. Everything is jitted with
-``@njit(cache=True, error_model='numpy')``. The module is written atomically to the cache folder
-under a name hashed from its own source and numba's version, so numba's on-disk cache (which only
-checks the function's own file) can never serve a kernel from an older library.
+other ops contribute the plain-Python kernel and helpers registered for them in ``kernels/``
+(``@kernel(op, "CPU")``). Everything is jitted with ``@njit(cache=True, error_model='numpy')``. The
+module is written atomically to the cache folder under a name hashed from its own source and numba's
+version, so numba's on-disk cache (which only checks the function's own file) can never serve a
+kernel from an older library.
 """
 
+import ast
 import hashlib
 import importlib.util
 import inspect
@@ -17,6 +19,9 @@ import re
 import sys
 import tempfile
 import textwrap
+
+from ..base import kernels_of
+from . import kernels as _kernels  # noqa: F401  (importing it registers every CPU kernel)
 
 GENERATOR_VERSION = 1
 _HEADER = '''"""minispore CPU kernel library (generated; do not edit). {digest}"""
@@ -36,6 +41,8 @@ PARALLEL_MIN = {parallel_min}
 
 def _source(fn, new_name=None):
     src = textwrap.dedent(inspect.getsource(fn))
+    if src.startswith("@"):  # a registered kernel: drop its @kernel(...) lines (the library adds its own @njit)
+        src = "".join(src.splitlines(keepends=True)[ast.parse(src).body[0].lineno - 1:])
     if not src.startswith("def "):
         raise ValueError(f"kernel {fn.__qualname__} must be a plain top-level function without decorators")
     if new_name:
@@ -87,6 +94,16 @@ def library_source(ops, parallel=False):
     """The library module's source for the registered ops (deterministic order)."""
     parts = []
     seen = {}
+
+    def add(fn):
+        key = fn.__name__
+        if key in seen:
+            if seen[key] is not fn:
+                raise ValueError(f"two different kernels are named {key}; kernel names must be unique")
+            return
+        seen[key] = fn
+        parts.append("@njit(**_JIT)\n" + _source(fn))
+
     for name in sorted(ops):
         op = ops[name]
         if op.scalar is not None:
@@ -97,15 +114,12 @@ def library_source(ops, parallel=False):
                     parts.append("@njit(**_EW_JIT)\n" + _template_f_s(name, arity, modes, len(op.scalar_attrs),
                                                                       parallel))
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
-        elif op.cpu is not None:
+        elif op.cpu is not None:  # TEMPORARY slot (DropoutMask) until its kernel is registered in kernels/
             for fn in (*op.helpers, op.cpu):
-                key = fn.__name__
-                if key in seen:
-                    if seen[key] is not fn:
-                        raise ValueError(f"two different kernels are named {key}; kernel names must be unique")
-                    continue
-                seen[key] = fn
-                parts.append("@njit(**_JIT)\n" + _source(fn))
+                add(fn)
+    for spec in kernels_of("CPU").values():
+        for fn in (*spec.helpers, spec.fn):
+            add(fn)
     body = "\n\n".join(parts)
     import numba
 
