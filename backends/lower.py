@@ -10,10 +10,9 @@ elementwise input is read (full, one element, or broadcast through strides).
 import enum
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..graph.opdef import OPS, OpKind, output_alias
 from ..graph.passes.memory_plan import plan_memory
+from ..ops.geometry import broadcast_strides
 
 
 class LaunchKind(enum.Enum):
@@ -75,24 +74,6 @@ def alias_of(node):
         return node.inputs[0]
     target = output_alias(node)
     return None if target is None else node.inputs[target]
-
-
-def contiguous_strides(shape):
-    """Element strides of a C-contiguous array of ``shape``."""
-    st = np.ones(len(shape), np.int64)
-    for d in range(len(shape) - 2, -1, -1):
-        st[d] = st[d + 1] * shape[d + 1]
-    return st
-
-
-def broadcast_strides(in_shape, out_shape):
-    """Element strides of an input of ``in_shape`` read over ``out_shape`` (0 along broadcast axes)."""
-    lead = len(out_shape) - len(in_shape)
-    st = np.zeros(len(out_shape), np.int64)
-    own = contiguous_strides(in_shape)
-    for d, s in enumerate(in_shape):
-        st[d + lead] = 0 if (s == 1 and out_shape[d + lead] != 1) else own[d]
-    return st
 
 
 def _map_modes(node):

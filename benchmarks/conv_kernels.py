@@ -56,11 +56,12 @@ def _minispore_case(lib, args, xs, ws, reps):
 
 
 def run_minispore(threads, reps):
-    from minispore.backends.cpu import default_cache_dir, kernel_library
-    from minispore.ops import conv
+    from minispore.backends.cpu import kernel_library
+    from minispore.backends.cpu.kernels import conv
     from minispore.ops.registry import OPS
+    from minispore.runtime.cache import ModuleCache
 
-    lib = kernel_library.load(OPS, default_cache_dir())
+    lib = kernel_library.load(OPS, ModuleCache())
     args = (1, 1, 1, 1, 0, 0, 1, conv._CHUNK, conv._SMALL_GEMM)  # stride, dilation, pad top/left, group
     return {name: _minispore_case(lib, args, xs, ws, reps) for name, (xs, ws) in SHAPES.items()}
 

@@ -57,10 +57,6 @@ class OpDef:
     writes: tuple | Callable = ()
     alias: int | Callable | None = None
     kind: OpKind | None = None
-    # TEMPORARY (removed when the CPU kernels move to backends/cpu/kernels): the old single kernel slot
-    cpu: Callable | None = None
-    helpers: tuple = ()
-    kernel_args: Callable | None = None
 
     def __post_init__(self):
         if self.kind is None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .arithmetic import select
 from .elementwise_base import elementwise
+from .math import exp
 from .primitive_base import Primitive, simple_primitive
 from .registry import apply, as_tensor
 from .softmax import LogSoftmax, Softmax, log_softmax, softmax
@@ -129,8 +130,6 @@ def _gelu_second(x, approximate):
         t = tanh(k * (x + a * x * x * x))
         du = k * (1 + 3 * a * x * x)
         return (1 - t * t) * (du + 0.5 * x * (6 * a * k * x - 2 * t * du * du))
-    from .math import exp
-
     return exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x * x)
 
 

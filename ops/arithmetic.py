@@ -6,7 +6,8 @@ import numpy as np
 
 from ..graph import dtype as mstype
 from ..graph.tensor import Tensor
-from .elementwise_base import elementwise, promote, unbroadcast
+from .elementwise_base import broadcast_shapes, elementwise, promote
+from .reduce import unbroadcast
 from .registry import OpDef, apply, as_tensor, register
 
 
@@ -118,8 +119,6 @@ def _bool_infer(specs):
     for s in specs:
         if s.dtype != np.bool_:
             raise TypeError(f"the inputs must be bool Tensors, but got {s.dtype}")
-    from .elementwise_base import broadcast_shapes
-
     return broadcast_shapes("", [s.shape for s in specs]), np.dtype(np.bool_)
 
 
@@ -148,8 +147,6 @@ def _select_infer(specs):
         raise TypeError(f"the condition must be a bool Tensor, but got {c.dtype}")
     if x.dtype != y.dtype:
         raise TypeError(f"x and y must have the same dtype, but got {x.dtype} and {y.dtype}")
-    from .elementwise_base import broadcast_shapes
-
     return broadcast_shapes("Select", [c.shape, x.shape, y.shape]), x.dtype
 
 

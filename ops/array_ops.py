@@ -14,10 +14,6 @@ from .registry import OpDef, apply, as_tensor, register
 from .shape_base import expand_dims, reshape
 
 
-def _prod(shape):
-    return int(np.prod(shape, dtype=np.int64))
-
-
 def _axis(axis, ndim, name, what="axis"):
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"For '{name}', the '{what}' must be an int, but got {type(axis).__name__}")
@@ -51,24 +47,6 @@ def _concat_infer(specs, axis):
     return tuple(shape), a.dtype
 
 
-def _concat_args(node):
-    axis = node.attrs["axis"]
-    a, b = node.inputs
-    return (_prod(a.shape[:axis]), _prod(a.shape[axis:]), _prod(b.shape[axis:]))
-
-
-def concat2_kernel(a, b, out, outer, ia, ib):
-    # Each input is (outer, i*) with its concatenated axis and every later axis flattened into i*.
-    a2 = a.reshape((outer, ia))
-    b2 = b.reshape((outer, ib))
-    o2 = out.reshape((outer, ia + ib))
-    for r in range(outer):
-        for k in range(ia):
-            o2[r, k] = a2[r, k]
-        for k in range(ib):
-            o2[r, ia + k] = b2[r, k]
-
-
 def _concat_grad(ctx, ins, out, d, axis):
     a, b = ins
     n = len(a.shape)
@@ -80,7 +58,7 @@ def _concat_grad(ctx, ins, out, d, axis):
 
 
 register(OpDef("Concat", infer=_concat_infer, reference=lambda a, b, axis: np.concatenate([a, b], axis),
-               grad=_concat_grad, cpu=concat2_kernel, kernel_args=_concat_args))
+               grad=_concat_grad))
 
 
 def concat(tensors, axis=0):
@@ -201,37 +179,9 @@ def _arg_infer(specs, axis, output_type):
     return tuple(s for d, s in enumerate(x.shape) if d != axis), np.dtype(output_type)
 
 
-def _arg_args(node):
-    axis = node.attrs["axis"]
-    shape = node.inputs[0].shape
-    return (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1:]))
-
-
-def arg_extreme_kernel(x, out, outer, n, inner, want_max):
-    # First index of the maximum (minimum); a NaN counts as the extreme (numpy's rule).
-    x3 = x.reshape((outer, n, inner))
-    o2 = out.reshape((outer, inner))
-    for a in range(outer):
-        for c in range(inner):
-            best = x3[a, 0, c]
-            k = 0
-            if best == best:
-                for b in range(1, n):
-                    v = x3[a, b, c]
-                    if v != v:
-                        k = b
-                        break
-                    if (v > best) if want_max else (v < best):
-                        best = v
-                        k = b
-            o2[a, c] = k
-
-
-register(OpDef("Argmax", infer=_arg_infer, nondiff=True, cpu=arg_extreme_kernel,
-               kernel_args=lambda node: _arg_args(node) + (True,),
+register(OpDef("Argmax", infer=_arg_infer, nondiff=True,
                reference=lambda x, axis, output_type: np.argmax(x, axis).astype(output_type)))
-register(OpDef("Argmin", infer=_arg_infer, nondiff=True, cpu=arg_extreme_kernel,
-               kernel_args=lambda node: _arg_args(node) + (False,),
+register(OpDef("Argmin", infer=_arg_infer, nondiff=True,
                reference=lambda x, axis, output_type: np.argmin(x, axis).astype(output_type)))
 
 

@@ -8,48 +8,30 @@ to (top, bottom, left, right) and OH = (H + top + bottom - dh*(kh-1) - 1) // sh 
 
 with g = o // (O/group) and x read as zero outside the image.
 
-The CPU kernels (im2col + BLAS GEMM) are in ``conv_kernels.py``; argument resolution shared with
-pooling and the nn layers is in ``conv_args.py``.
+Geometry shared with pooling, the nn layers and every target's kernels (argument resolution, output
+sizes, kernel arguments) is in ``geometry.py``; the kernels are in ``backends/<target>/kernels/conv.py``.
 """
 
 import numpy as np
 
-from .conv_args import (  # noqa: F401  (same_pads: re-exported for the nn layers)
+from .broadcast import broadcast_to
+from .geometry import (  # noqa: F401  (same_pads: re-exported for the nn layers)
+    channel_axis,
+    channel_split,
     check_format,
     check_int,
     check_pad_mode,
+    conv_out_size,
     int_pad4,
     int_pair,
     resolve_pads,
     same_pads,
-)
-from .conv_kernels import (
-    _CHUNK,
-    _SMALL_GEMM,
-    conv2d_backprop_filter_kernel,
-    conv2d_backprop_input_kernel,
-    conv2d_batch,
-    conv2d_col2im,
-    conv2d_col2im_wide,
-    conv2d_gather,
-    conv2d_im2col,
-    conv2d_im2col_wide,
-    conv2d_kernel,
-    conv2d_layout,
-    conv2d_padded,
-    conv2d_span,
-    conv2d_unfold,
 )
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
 
 # ---- shapes, references, gradients -------------------------------------------------------------
-
-
-def conv_out_size(size, k, s, d, before, after):
-    """Output length of one spatial axis: (size + before + after - d*(k-1) - 1) // s + 1."""
-    return (size + before + after - d * (k - 1) - 1) // s + 1
 
 
 def _conv_shapes(x_shape, w_shape, stride, dilation, pad, group):
@@ -175,70 +157,28 @@ def _dw_grad(ctx, ins, out, g, w_shape, **attrs):
             apply("Conv2DBackpropInput", d, g, x_shape=tuple(x.shape), **attrs) if ctx.needs[1] else None]
 
 
-def _conv_args(node):
-    a = node.attrs
-    return (*a["stride"], *a["dilation"], a["pad"][0], a["pad"][2], a["group"], _CHUNK, _SMALL_GEMM)
-
-
-_HELPERS = (conv2d_span, conv2d_im2col, conv2d_col2im, conv2d_im2col_wide, conv2d_col2im_wide,
-            conv2d_padded, conv2d_unfold, conv2d_layout, conv2d_batch, conv2d_gather)
-register(OpDef("Conv2D", infer=_conv_infer, reference=_conv_ref, grad=_conv_grad, cpu=conv2d_kernel,
-               helpers=_HELPERS, kernel_args=_conv_args))
-register(OpDef("Conv2DBackpropInput", infer=_dx_infer, reference=_dx_ref, grad=_dx_grad,
-               cpu=conv2d_backprop_input_kernel, helpers=_HELPERS, kernel_args=_conv_args))
-register(OpDef("Conv2DBackpropFilter", infer=_dw_infer, reference=_dw_ref, grad=_dw_grad,
-               cpu=conv2d_backprop_filter_kernel, helpers=_HELPERS, kernel_args=_conv_args))
+register(OpDef("Conv2D", infer=_conv_infer, reference=_conv_ref, grad=_conv_grad))
+register(OpDef("Conv2DBackpropInput", infer=_dx_infer, reference=_dx_ref, grad=_dx_grad))
+register(OpDef("Conv2DBackpropFilter", infer=_dw_infer, reference=_dw_ref, grad=_dw_grad))
 
 
 # ---- BiasAdd -------------------------------------------------------------------------------------
-
-def _bias_axis(ndim, data_format):
-    return ndim - 1 if data_format == "NHWC" else 1
-
 
 def _bias_infer(specs, data_format):
     x, b = specs
     if x.ndim < 2 or b.ndim != 1:
         raise ValueError(f"input_x must be at least 2-D and bias 1-D, but got input_x shape {list(x.shape)} and "
                          f"bias shape {list(b.shape)}")
-    axis = _bias_axis(x.ndim, data_format)
+    axis = channel_axis(x.ndim, data_format)
     if b.shape[0] != x.shape[axis]:
         raise ValueError(f"bias shape {list(b.shape)} must match the channel axis {axis} of input_x shape "
                          f"{list(x.shape)} ({data_format})")
     return x.shape, _float_pair(x, b, "input_x and bias")
 
 
-def _bias_split(shape, data_format):
-    """(outer, C, inner): the input seen as 3-D with the channel axis in the middle."""
-    axis = _bias_axis(len(shape), data_format)
-    return (int(np.prod(shape[:axis], dtype=np.int64)), int(shape[axis]),
-            int(np.prod(shape[axis + 1:], dtype=np.int64)))
-
-
 def _bias_ref(x, b, data_format):
-    outer, c, inner = _bias_split(x.shape, data_format)
+    outer, c, inner = channel_split(x.shape, data_format)
     return (x.reshape(outer, c, inner) + b.reshape(1, c, 1)).reshape(x.shape)
-
-
-def bias_add_kernel(x, b, out, outer, c_, inner):
-    x3 = x.reshape((outer, c_, inner))
-    o3 = out.reshape((outer, c_, inner))
-    for a in range(outer):
-        for c in range(c_):
-            bc = b[c]
-            for k in range(inner):
-                o3[a, c, k] = x3[a, c, k] + bc
-
-
-def bias_add_grad_kernel(d, out, outer, c_, inner):
-    # Two BLAS matrix-vector products (ones^T D, then S 1): vectorised, and summed in blocks.
-    s = np.empty((1, c_ * inner), d.dtype)
-    np.dot(np.ones((1, outer), d.dtype), d.reshape((outer, c_ * inner)), s)
-    np.dot(s.reshape((c_, inner)), np.ones((inner, 1), d.dtype), out.reshape((c_, 1)))
-
-
-def _bias_args(node):
-    return _bias_split(node.inputs[0].shape, node.attrs["data_format"])
 
 
 def _bias_grad(ctx, ins, out, d, data_format):
@@ -250,27 +190,23 @@ def _bias_grad_infer(specs, data_format):
     d = specs[0]
     if d.ndim < 2 or d.dtype.kind != "f":
         raise ValueError(f"dout must be a floating-point Tensor of at least 2 dimensions, got {d}")
-    return (d.shape[_bias_axis(d.ndim, data_format)],), d.dtype
+    return (d.shape[channel_axis(d.ndim, data_format)],), d.dtype
 
 
 def _bias_grad_ref(d, data_format):
-    outer, c, inner = _bias_split(d.shape, data_format)
+    outer, c, inner = channel_split(d.shape, data_format)
     return d.astype(np.float64).reshape(outer, c, inner).sum(axis=(0, 2)).astype(d.dtype)
 
 
 def _bias_grad_grad(ctx, ins, out, g, data_format):
-    from .broadcast import broadcast_to
-
     d = ins[0]
-    axis = _bias_axis(d.ndim, data_format)
+    axis = channel_axis(d.ndim, data_format)
     keep = tuple(d.shape[k] if k == axis else 1 for k in range(d.ndim))
     return [broadcast_to(reshape(g, keep), d.shape)]
 
 
-register(OpDef("BiasAdd", infer=_bias_infer, reference=_bias_ref, grad=_bias_grad, cpu=bias_add_kernel,
-               kernel_args=_bias_args))
-register(OpDef("BiasAddGrad", infer=_bias_grad_infer, reference=_bias_grad_ref, grad=_bias_grad_grad,
-               cpu=bias_add_grad_kernel, kernel_args=_bias_args))
+register(OpDef("BiasAdd", infer=_bias_infer, reference=_bias_ref, grad=_bias_grad))
+register(OpDef("BiasAddGrad", infer=_bias_grad_infer, reference=_bias_grad_ref, grad=_bias_grad_grad))
 
 
 # ---- functional forms and primitives -------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Shared machinery for elementwise ops: broadcasting shape inference, dtype promotion and the
 ``unbroadcast`` used by their gradient rules. Each elementwise op is one ``elementwise(...)`` call
-with a scalar body (compiled by every backend inside its map template) and a numpy reference."""
+with a scalar body (compiled by every backend inside its map template) and a numpy reference. The
+``unbroadcast`` their gradient rules use is a sum, in ``reduce.py``."""
 
 import numpy as np
 
 from ..graph.tensor import Tensor
-from .registry import OpDef, Spec, as_tensor, register
+from .registry import OpDef, Spec, apply, as_tensor, register
 
 
 def broadcast_shapes(name, shapes):
@@ -47,25 +48,9 @@ def elementwise(name, scalar, reference, grad=None, nondiff=False, out_dtype=Non
     ))
 
 
-def unbroadcast(g, shape):
-    """Sum ``g`` down to ``shape`` (the inverse of broadcasting), for gradient rules."""
-    from . import functional as F
-
-    shape = tuple(shape)
-    if tuple(g.shape) == shape:
-        return g
-    lead = len(g.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = F.reduce_sum(g, axes, False)
-    return F.reshape(g, shape)
-
-
 def promote(*xs):
     """MindSpore's implicit promotion: Python numbers take the Tensor dtype; mixed Tensor dtypes
     are cast to the wider one (ints to floats)."""
-    from . import functional as F
-
     tensors = [x for x in xs if isinstance(x, Tensor)]
     if not tensors:
         return [as_tensor(x) for x in xs]
@@ -78,7 +63,7 @@ def promote(*xs):
     out = []
     for x in xs:
         if isinstance(x, Tensor):
-            out.append(x if x.dtype.np == target else F.cast(x, target))
+            out.append(x if x.dtype.np == target else apply("Cast", x, dtype=target))
         else:
             out.append(as_tensor(x, target))
     return out

@@ -1,13 +1,14 @@
 """Index ops: Gather (+ its scatter-add gradient GatherGrad) and OneHot.
 
-Index ops check every index inside the kernel before touching memory, so a bad index raises a
-ValueError instead of reading or writing out of bounds.
+Their kernels (backends/<target>/kernels/gather.py) check every index before touching memory, so a
+bad index raises a ValueError instead of reading or writing out of bounds.
 """
 
 import numpy as np
 
 from ..graph.tensor import Tensor
-from .array_ops import _axis, _prod
+from .array_ops import _axis
+from .geometry import prod
 from .primitives import Primitive
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
@@ -39,33 +40,11 @@ def _gather_ref(p, i, axis):
     return np.take(p, _wrap_indices(i, p.shape[axis], "Gather"), axis=axis)
 
 
-def _gather_args(node):
-    axis = node.attrs["axis"]
-    shape = node.inputs[0].shape
-    return (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1:]))
-
-
-def gather_kernel(params, indices, out, outer, n, inner):
-    idx = indices.reshape(indices.size)
-    m = idx.size
-    for j in range(m):
-        if idx[j] < -n or idx[j] >= n:
-            raise ValueError("For 'Gather', an index is out of range [-params.shape[axis], params.shape[axis])")
-    p3 = params.reshape((outer, n, inner))
-    o3 = out.reshape((outer, m, inner))
-    for a in range(outer):
-        for j in range(m):
-            k = idx[j] + n if idx[j] < 0 else idx[j]
-            for c in range(inner):
-                o3[a, j, c] = p3[a, k, c]
-
-
 def _gather_grad(ctx, ins, out, d, axis):
     return [apply("GatherGrad", d, ins[1], shape=tuple(ins[0].shape), axis=axis), None]
 
 
-register(OpDef("Gather", infer=_gather_infer, reference=_gather_ref, grad=_gather_grad,
-               cpu=gather_kernel, kernel_args=_gather_args))
+register(OpDef("Gather", infer=_gather_infer, reference=_gather_ref, grad=_gather_grad))
 
 
 def _gather_grad_infer(specs, shape, axis):
@@ -81,39 +60,14 @@ def _gather_grad_infer(specs, shape, axis):
 def _gather_grad_ref(d, i, shape, axis):
     n = shape[axis]
     idx = _wrap_indices(i, n, "GatherGrad").reshape(-1)
-    outer, inner = _prod(shape[:axis]), _prod(shape[axis + 1:])
+    outer, inner = prod(shape[:axis]), prod(shape[axis + 1:])
     out = np.zeros((n, outer, inner), d.dtype)  # indexed axis first, for np.add.at
     np.add.at(out, idx, d.reshape(outer, idx.size, inner).transpose(1, 0, 2))
     return out.transpose(1, 0, 2).reshape(shape)
 
 
-def _gather_grad_args(node):
-    shape, axis = node.attrs["shape"], node.attrs["axis"]
-    return (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1:]))
-
-
-def gather_grad_kernel(d, indices, out, outer, n, inner):
-    # Scatter-add (UnsortedSegmentSum along axis): out[a, idx[j], c] += d[a, j, c].
-    idx = indices.reshape(indices.size)
-    m = idx.size
-    for j in range(m):
-        if idx[j] < -n or idx[j] >= n:
-            raise ValueError("For 'GatherGrad', an index is out of range [-params.shape[axis], params.shape[axis])")
-    of = out.reshape(out.size)
-    for t in range(of.size):
-        of[t] = 0
-    d3 = d.reshape((outer, m, inner))
-    o3 = out.reshape((outer, n, inner))
-    for a in range(outer):
-        for j in range(m):
-            k = idx[j] + n if idx[j] < 0 else idx[j]
-            for c in range(inner):
-                o3[a, k, c] += d3[a, j, c]
-
-
 register(OpDef("GatherGrad", infer=_gather_grad_infer, reference=_gather_grad_ref,
-               grad=lambda ctx, ins, out, d, shape, axis: [apply("Gather", d, ins[1], axis=axis), None],
-               cpu=gather_grad_kernel, kernel_args=_gather_grad_args))
+               grad=lambda ctx, ins, out, d, shape, axis: [apply("Gather", d, ins[1], axis=axis), None]))
 
 
 def gather(input_params, input_indices, axis, batch_dims=0):
@@ -153,27 +107,7 @@ def _one_hot_ref(i, on, off, depth, axis):
     return np.where(hit, on, off)
 
 
-def one_hot_kernel(indices, on, off, out, outer, depth, inner):
-    # An index outside [0, depth) matches no position: its row is all off_value (as MindSpore's CPU
-    # kernel). Indices are only compared, never used as addresses.
-    i2 = indices.reshape((outer, inner))
-    o3 = out.reshape((outer, depth, inner))
-    onv = on.reshape(on.size)[0]
-    offv = off.reshape(off.size)[0]
-    for a in range(outer):
-        for j in range(depth):
-            for c in range(inner):
-                o3[a, j, c] = onv if i2[a, c] == j else offv
-
-
-def _one_hot_args(node):
-    axis = node.attrs["axis"]
-    shape = node.inputs[0].shape
-    return (_prod(shape[:axis]), node.attrs["depth"], _prod(shape[axis:]))
-
-
-register(OpDef("OneHot", infer=_one_hot_infer, reference=_one_hot_ref, nondiff=True,
-               cpu=one_hot_kernel, kernel_args=_one_hot_args))
+register(OpDef("OneHot", infer=_one_hot_infer, reference=_one_hot_ref, nondiff=True))
 
 
 def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):

@@ -21,41 +21,11 @@ def _slice_ref(x, begin, end, strides):
     return x[tuple(slice(b, e if e >= 0 else None, s) for b, e, s in zip(begin, end, strides))]
 
 
-def _slice_args(node):
-    x_shape = node.inputs[0].shape
-    st = np.ones(len(x_shape), np.int64)
-    for d in range(len(x_shape) - 2, -1, -1):
-        st[d] = st[d + 1] * x_shape[d + 1]
-    begin = np.array(node.attrs["begin"], np.int64)
-    steps = np.array(node.attrs["strides"], np.int64)
-    return (int((begin * st).sum()), st * steps, np.array(node.shape, np.int64))
-
-
-def strided_slice_kernel(x, out, offset, src_strides, shape):
-    xf = x.reshape(x.size)
-    of = out.reshape(out.size)
-    nd = shape.size
-    idx = np.zeros(nd, np.int64)
-    p = offset
-    for i in range(of.size):
-        of[i] = xf[p]
-        d = nd - 1
-        while d >= 0:
-            idx[d] += 1
-            p += src_strides[d]
-            if idx[d] < shape[d]:
-                break
-            p -= src_strides[d] * shape[d]
-            idx[d] = 0
-            d -= 1
-
-
 def _slice_grad(ctx, ins, out, d, begin, end, strides):
     return [apply("StridedSliceGrad", d, shape=tuple(ins[0].shape), begin=begin, end=end, strides=strides)]
 
 
-register(OpDef("StridedSlice", infer=_slice_infer, reference=_slice_ref, grad=_slice_grad,
-               cpu=strided_slice_kernel, kernel_args=_slice_args))
+register(OpDef("StridedSlice", infer=_slice_infer, reference=_slice_ref, grad=_slice_grad))
 
 
 def _slice_grad_infer(specs, shape, begin, end, strides):
@@ -68,41 +38,9 @@ def _slice_grad_ref(d, shape, begin, end, strides):
     return out
 
 
-def strided_slice_grad_kernel(d, out, offset, dst_strides, shape):
-    df = d.reshape(d.size)
-    of = out.reshape(out.size)
-    for i in range(of.size):
-        of[i] = 0
-    nd = shape.size
-    idx = np.zeros(nd, np.int64)
-    p = offset
-    for i in range(df.size):
-        of[p] += df[i]
-        k = nd - 1
-        while k >= 0:
-            idx[k] += 1
-            p += dst_strides[k]
-            if idx[k] < shape[k]:
-                break
-            p -= dst_strides[k] * shape[k]
-            idx[k] = 0
-            k -= 1
-
-
-def _slice_grad_args(node):
-    shape = node.attrs["shape"]
-    st = np.ones(len(shape), np.int64)
-    for d in range(len(shape) - 2, -1, -1):
-        st[d] = st[d + 1] * shape[d + 1]
-    begin = np.array(node.attrs["begin"], np.int64)
-    steps = np.array(node.attrs["strides"], np.int64)
-    return (int((begin * st).sum()), st * steps, np.array(node.inputs[0].shape, np.int64))
-
-
 register(OpDef("StridedSliceGrad", infer=_slice_grad_infer, reference=_slice_grad_ref,
                grad=lambda ctx, ins, out, d, shape, begin, end, strides:
-               [strided_slice(d, begin, end, strides)],
-               cpu=strided_slice_grad_kernel, kernel_args=_slice_grad_args))
+               [strided_slice(d, begin, end, strides)]))
 
 
 def strided_slice(x, begin, end, strides):

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..graph import dtype as mstype
 from .arithmetic import cast, ones_like, select
-from .elementwise_base import elementwise, promote, unbroadcast
+from .elementwise_base import elementwise, promote
 from .primitive_base import Primitive, simple_primitive
+from .reduce import unbroadcast
 from .registry import apply, as_tensor
 
 # ---- scalar bodies (compiled by every backend; only ``math`` may be used) ----------------------

@@ -1,4 +1,4 @@
-"""MatMul (2-D, with transpose flags) and BatchMatMul. Kernels call BLAS through numba's np.dot."""
+"""MatMul (2-D, with transpose flags) and BatchMatMul. The kernels are in backends/<target>/kernels/linalg.py."""
 
 import numpy as np
 
@@ -35,26 +35,7 @@ def _matmul_grad(ctx, ins, out, d, transpose_a=False, transpose_b=False):
     return [da, db]
 
 
-def _transpose_flags(node):
-    return (bool(node.attrs.get("transpose_a", False)), bool(node.attrs.get("transpose_b", False)))
-
-
-def matmul_kernel(a, b, out, transpose_a, transpose_b):
-    # Separate branches so each np.dot sees exact (C or F) layouts and calls BLAS directly.
-    if transpose_a:
-        if transpose_b:
-            np.dot(a.T, b.T, out)
-        else:
-            np.dot(a.T, b, out)
-    else:
-        if transpose_b:
-            np.dot(a, b.T, out)
-        else:
-            np.dot(a, b, out)
-
-
-register(OpDef("MatMul", infer=_matmul_infer, reference=_matmul_ref, grad=_matmul_grad, cpu=matmul_kernel,
-               kernel_args=_transpose_flags))
+register(OpDef("MatMul", infer=_matmul_infer, reference=_matmul_ref, grad=_matmul_grad))
 
 
 def _bmm_infer(specs, transpose_a=False, transpose_b=False):
@@ -86,22 +67,7 @@ def _bmm_grad(ctx, ins, out, d, transpose_a=False, transpose_b=False):
     return [da, db]
 
 
-def batch_matmul_kernel(a, b, out, transpose_a, transpose_b):
-    for i in range(a.shape[0]):
-        if transpose_a:
-            if transpose_b:
-                np.dot(a[i].T, b[i].T, out[i])
-            else:
-                np.dot(a[i].T, b[i], out[i])
-        else:
-            if transpose_b:
-                np.dot(a[i], b[i].T, out[i])
-            else:
-                np.dot(a[i], b[i], out[i])
-
-
-register(OpDef("BatchMatMul", infer=_bmm_infer, reference=_bmm_ref, grad=_bmm_grad, cpu=batch_matmul_kernel,
-               kernel_args=_transpose_flags))
+register(OpDef("BatchMatMul", infer=_bmm_infer, reference=_bmm_ref, grad=_bmm_grad))
 
 
 def matmul(x, y, transpose_a=False, transpose_b=False):

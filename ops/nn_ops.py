@@ -14,7 +14,7 @@ dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
 Running statistics follow MindSpore's CPU kernel: running = (1 - momentum) * running + momentum *
 batch, where the batch variance is the BIASED one (oneDNN's, divided by M), not M / (M - 1) times it.
 
-The CPU kernels of these ops are in batch_norm_kernels.py.
+The kernels of these ops are in backends/<target>/kernels/batch_norm.py.
 """
 
 import math
@@ -23,15 +23,8 @@ import numpy as np
 
 from ..graph import trace
 from ..graph.tensor import Parameter, Tensor
-from .batch_norm_kernels import (
-    batch_norm_reduce_grad_kernel,
-    batch_norm_scale_shift_kernel,
-    batch_norm_stats_kernel,
-    bn_row_dot,
-    bn_row_sq_sum,
-    bn_row_sum,
-)
 from .elementwise_base import elementwise
+from .geometry import axis_split
 from .indexing import strided_slice
 from .primitives import Primitive
 from .registry import OpDef, apply, as_tensor, register
@@ -41,7 +34,7 @@ from .state import assign
 
 def _ncr(shape):
     """(N, C, R): batch, channels and the product of the remaining axes."""
-    return int(shape[0]), int(shape[1]), int(np.prod(shape[2:], dtype=np.int64))
+    return axis_split(shape, 1)
 
 
 def _check_x(x):
@@ -99,9 +92,7 @@ def _stats_grad(ctx, ins, out, d):
     return [apply("BatchNormScaleShift", x, _row(out, 0), dvar * (2.0 / m), dmean * (1.0 / m))]
 
 
-register(OpDef("BatchNormStats", infer=_stats_infer, reference=_stats_ref, grad=_stats_grad,
-               cpu=batch_norm_stats_kernel, helpers=(bn_row_sum, bn_row_sq_sum),
-               kernel_args=lambda node: _ncr(node.inputs[0].shape)))
+register(OpDef("BatchNormStats", infer=_stats_infer, reference=_stats_ref, grad=_stats_grad))
 
 
 # ---- BatchNormInvStd -------------------------------------------------------------------------
@@ -147,8 +138,7 @@ def _scale_shift_grad(ctx, ins, out, d):
 
 
 register(OpDef("BatchNormScaleShift", infer=_scale_shift_infer, reference=_scale_shift_ref,
-               grad=_scale_shift_grad, cpu=batch_norm_scale_shift_kernel,
-               kernel_args=lambda node: _ncr(node.inputs[0].shape)))
+               grad=_scale_shift_grad))
 
 
 # ---- BatchNormReduceGrad ---------------------------------------------------------------------
@@ -182,8 +172,7 @@ def _reduce_grad_grad(ctx, ins, out, d):
 
 
 register(OpDef("BatchNormReduceGrad", infer=_reduce_grad_infer, reference=_reduce_grad_ref,
-               grad=_reduce_grad_grad, cpu=batch_norm_reduce_grad_kernel, helpers=(bn_row_dot,),
-               kernel_args=lambda node: _ncr(node.inputs[1].shape)))
+               grad=_reduce_grad_grad))
 
 
 # ---- functional forms ----------------------------------------------------------------------

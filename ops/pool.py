@@ -14,39 +14,27 @@ window that would start in the bottom padding (PyTorch/MindSpore rule).
   axis), else the number of in-plane taps ('same' mode: MindSpore/TF divide by the non-padding count).
   AvgPoolGrad spreads dout / divisor over the window: the adjoint, so each one's gradient is the other.
 
-The CPU kernels are in ``pool_kernels.py``.
+Output sizes, window spans and the kernels' window arguments are in ``geometry.py``; the kernels are
+in ``backends/<target>/kernels/pool.py``.
 """
 
 import numpy as np
 
-from .conv_args import check_format, check_int, check_pad_mode, int_pad4, int_pair, resolve_pads
-from .conv_kernels import conv2d_span
-from .pool_kernels import (
-    avg_pool_grad_kernel,
-    avg_pool_kernel,
-    avg_pool_scales,
-    max_pool_argmax_kernel,
-    max_pool_grad_grad_kernel,
-    max_pool_grad_kernel,
-    max_pool_index,
-    max_pool_kernel,
-    pool_spans,
+from .geometry import (
+    check_format,
+    check_int,
+    check_pad_mode,
+    conv2d_span,
+    int_pad4,
+    int_pair,
+    pool_out_size,
+    resolve_pads,
 )
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
 
 # ---- shapes, references, gradients -------------------------------------------------------------
-
-
-def pool_out_size(size, k, s, d, before, after, ceil_mode):
-    span = size + before + after - d * (k - 1) - 1
-    if span < 0:
-        return 0
-    out = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= size + before:  # the last window may not start in the bottom padding
-        out -= 1
-    return out
 
 
 def _pool_shape(x_shape, kernel_size, strides, pad, dilation=(1, 1), ceil_mode=False):
@@ -176,19 +164,11 @@ def _max_grad_grad_grad(ctx, ins, out, g, **attrs):
     return [None, apply("MaxPoolGrad", ins[0], g, **attrs)]
 
 
-def _max_args(node):
-    a = node.attrs
-    return (*a["kernel_size"], *a["strides"], *a["dilation"], a["pad"][0], a["pad"][2])
-
-
-_MAX = dict(helpers=(conv2d_span, pool_spans, max_pool_index), kernel_args=_max_args)
-register(OpDef("MaxPool", infer=_max_infer, reference=_max_ref, grad=_max_grad, cpu=max_pool_kernel, **_MAX))
-register(OpDef("MaxPoolGrad", infer=_max_grad_infer, reference=_max_grad_ref, grad=_max_grad_grad,
-               cpu=max_pool_grad_kernel, **_MAX))
+register(OpDef("MaxPool", infer=_max_infer, reference=_max_ref, grad=_max_grad))
+register(OpDef("MaxPoolGrad", infer=_max_grad_infer, reference=_max_grad_ref, grad=_max_grad_grad))
 register(OpDef("MaxPoolGradGrad", infer=_max_grad_grad_infer, reference=_max_grad_grad_ref,
-               grad=_max_grad_grad_grad, cpu=max_pool_grad_grad_kernel, **_MAX))
-register(OpDef("MaxPoolArgmax", infer=_argmax_infer, reference=_argmax_index_ref, nondiff=True,
-               cpu=max_pool_argmax_kernel, **_MAX))
+               grad=_max_grad_grad_grad))
+register(OpDef("MaxPoolArgmax", infer=_argmax_infer, reference=_argmax_index_ref, nondiff=True))
 
 
 def _avg_infer(specs, kernel_size, strides, pad, ceil_mode, count_include_pad, divisor):
@@ -244,15 +224,8 @@ def _avg_grad_grad(ctx, ins, out, g, x_shape, **attrs):
     return [apply("AvgPool", g, **attrs)]
 
 
-def _avg_args(node):
-    a = node.attrs
-    return (*a["kernel_size"], *a["strides"], *a["pad"], bool(a["count_include_pad"]), int(a["divisor"]))
-
-
-_AVG = dict(helpers=(conv2d_span, pool_spans, avg_pool_scales), kernel_args=_avg_args)
-register(OpDef("AvgPool", infer=_avg_infer, reference=_avg_ref, grad=_avg_grad, cpu=avg_pool_kernel, **_AVG))
-register(OpDef("AvgPoolGrad", infer=_avg_grad_infer, reference=_avg_grad_ref, grad=_avg_grad_grad,
-               cpu=avg_pool_grad_kernel, **_AVG))
+register(OpDef("AvgPool", infer=_avg_infer, reference=_avg_ref, grad=_avg_grad))
+register(OpDef("AvgPoolGrad", infer=_avg_grad_infer, reference=_avg_grad_ref, grad=_avg_grad_grad))
 
 
 # ---- functional forms and primitives -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Reductions: ReduceSum, ReduceMax, ReduceMin (ReduceMean is sum times 1/n) over any axes.
 
-The kernels reduce one contiguous run of axes, seen as (outer, reduced, inner); other axis sets
-are reduced one run at a time by the functional forms."""
+The ops reduce one contiguous run of axes, seen by the kernels as (outer, reduced, inner)
+(``geometry.axes_split``); other axis sets are reduced one run at a time by the functional forms."""
 
 import numpy as np
 
@@ -17,70 +17,21 @@ def _reduce_infer(specs, axis, keep_dims):
     return tuple(shape), x.dtype
 
 
-def _split3(shape, axis):
-    lo, hi = min(axis), max(axis) + 1
-    outer = int(np.prod(shape[:lo], dtype=np.int64))
-    red = int(np.prod(shape[lo:hi], dtype=np.int64))
-    inner = int(np.prod(shape[hi:], dtype=np.int64))
-    return outer, red, inner
-
-
-def _reduce_args(node):
-    return _split3(node.inputs[0].shape, node.attrs["axis"])
-
-
-def reduce_sum_kernel(x, out, outer, red, inner):
-    x3 = x.reshape((outer, red, inner))
-    o2 = out.reshape((outer, inner))
-    for a in range(outer):
-        for c in range(inner):
-            o2[a, c] = 0
-        for b in range(red):
-            for c in range(inner):
-                o2[a, c] += x3[a, b, c]
-
-
-def reduce_max_kernel(x, out, outer, red, inner):
-    x3 = x.reshape((outer, red, inner))
-    o2 = out.reshape((outer, inner))
-    for a in range(outer):
-        for c in range(inner):
-            o2[a, c] = x3[a, 0, c]
-        for b in range(1, red):
-            for c in range(inner):
-                if x3[a, b, c] > o2[a, c]:
-                    o2[a, c] = x3[a, b, c]
-
-
-def reduce_min_kernel(x, out, outer, red, inner):
-    x3 = x.reshape((outer, red, inner))
-    o2 = out.reshape((outer, inner))
-    for a in range(outer):
-        for c in range(inner):
-            o2[a, c] = x3[a, 0, c]
-        for b in range(1, red):
-            for c in range(inner):
-                if x3[a, b, c] < o2[a, c]:
-                    o2[a, c] = x3[a, b, c]
-
-
 def _keep_shape(x_shape, axis):
     return tuple(1 if i in axis else s for i, s in enumerate(x_shape))
 
 
 def _sum_grad(ctx, ins, out, d, axis, keep_dims):
-    from .broadcast import broadcast_to
-
-    return [broadcast_to(reshape(d, _keep_shape(ins[0].shape, axis)), ins[0].shape)]
+    # (BroadcastTo applied directly: ops/broadcast.py builds on this module's unbroadcast)
+    kept = reshape(d, _keep_shape(ins[0].shape, axis))
+    return [kept if kept.shape == ins[0].shape else apply("BroadcastTo", kept, shape=tuple(ins[0].shape))]
 
 
 def _extreme_grad(ctx, ins, out, d, axis, keep_dims):
     # The gradient is shared equally among the elements equal to the extreme value.
-    from . import functional as F
-
     x = ins[0]
     keep = _keep_shape(x.shape, axis)
-    mask = F.cast(F.equal(x, reshape(out, keep)), x.dtype)
+    mask = apply("Cast", apply("Equal", x, reshape(out, keep)), dtype=x.dtype.np)
     count = reduce_sum(mask, axis, True)
     return [mask * reshape(d, keep) / count]
 
@@ -95,12 +46,9 @@ def _ref(fn):
     return lambda x, axis, keep_dims: fn(x, axis=axis, keepdims=keep_dims)
 
 
-register(OpDef("ReduceSum", infer=_check_contiguous, reference=_ref(np.sum), grad=_sum_grad,
-               cpu=reduce_sum_kernel, kernel_args=_reduce_args))
-register(OpDef("ReduceMax", infer=_check_contiguous, reference=_ref(np.max), grad=_extreme_grad,
-               cpu=reduce_max_kernel, kernel_args=_reduce_args))
-register(OpDef("ReduceMin", infer=_check_contiguous, reference=_ref(np.min), grad=_extreme_grad,
-               cpu=reduce_min_kernel, kernel_args=_reduce_args))
+register(OpDef("ReduceSum", infer=_check_contiguous, reference=_ref(np.sum), grad=_sum_grad))
+register(OpDef("ReduceMax", infer=_check_contiguous, reference=_ref(np.max), grad=_extreme_grad))
+register(OpDef("ReduceMin", infer=_check_contiguous, reference=_ref(np.min), grad=_extreme_grad))
 
 
 def normalize_axes(axis, ndim, name):
@@ -150,6 +98,18 @@ def _reduce(name, x, axis, keep_dims):
 def reduce_sum(x, axis=None, keep_dims=False):
     """Sum over ``axis`` (all axes when None)."""
     return _reduce("ReduceSum", x, axis, keep_dims)
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape`` (the inverse of broadcasting), for gradient rules."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = len(g.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = reduce_sum(g, axes, False)
+    return reshape(g, shape)
 
 
 def reduce_max(x, axis=None, keep_dims=False):

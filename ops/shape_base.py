@@ -25,39 +25,8 @@ def _transpose_infer(specs, perm):
     return tuple(x.shape[p] for p in perm), x.dtype
 
 
-def strided_copy_kernel(x, out, src_strides, shape):
-    # Odometer over the output; src_strides[d] is the input element stride of output axis d
-    # (a permutation of x's strides for Transpose, 0 on broadcast axes for BroadcastTo).
-    xf = x.reshape(x.size)
-    of = out.reshape(out.size)
-    nd = shape.size
-    idx = np.zeros(nd, np.int64)
-    p = 0
-    for i in range(of.size):
-        of[i] = xf[p]
-        d = nd - 1
-        while d >= 0:
-            idx[d] += 1
-            p += src_strides[d]
-            if idx[d] < shape[d]:
-                break
-            p -= src_strides[d] * shape[d]
-            idx[d] = 0
-            d -= 1
-
-
-def _transpose_args(node):
-    x = node.inputs[0]
-    strides = np.ones(len(x.shape), np.int64)
-    for d in range(len(x.shape) - 2, -1, -1):
-        strides[d] = strides[d + 1] * x.shape[d + 1]
-    perm = node.attrs["perm"]
-    return (np.array([strides[p] for p in perm], np.int64), np.array(node.shape, np.int64))
-
-
 register(OpDef("Transpose", infer=_transpose_infer, reference=lambda x, perm: np.transpose(x, perm),
-               grad=lambda ctx, ins, out, d, perm: [transpose(d, tuple(int(i) for i in np.argsort(perm)))],
-               cpu=strided_copy_kernel, kernel_args=_transpose_args))
+               grad=lambda ctx, ins, out, d, perm: [transpose(d, tuple(int(i) for i in np.argsort(perm)))]))
 
 
 def _norm_axis(axis, ndim, name):

@@ -1,86 +1,15 @@
 """Softmax and LogSoftmax along one axis, and their gradient ops SoftmaxGrad / LogSoftmaxGrad.
 
-The CPU kernels view the input as (outer, n, inner) with n the softmax axis, so any axis is handled
-without a transpose; they subtract the maximum before exponentiating (no overflow) and accumulate
-sums in float64.
+The kernels (backends/<target>/kernels/softmax.py) view the input as (outer, n, inner) with n the
+softmax axis (``geometry.axis_split``), so any axis is handled without a transpose.
 """
-
-import math
 
 import numpy as np
 
+from .math import exp
 from .primitive_base import Primitive
 from .reduce import reduce_sum
 from .registry import OpDef, apply, as_tensor, register
-
-# ---- Softmax / LogSoftmax: kernels over an (outer, n, inner) view, n being the softmax axis -----
-
-
-def softmax_kernel(x, out, outer, n, inner):
-    if n == 0:
-        return
-    x3 = x.reshape((outer, n, inner))
-    o3 = out.reshape((outer, n, inner))
-    for a in range(outer):
-        for c in range(inner):
-            m = x3[a, 0, c]
-            for b in range(1, n):
-                if x3[a, b, c] > m:
-                    m = x3[a, b, c]
-            s = 0.0
-            for b in range(n):
-                e = math.exp(x3[a, b, c] - m)  # subtracting the max keeps exp <= 1
-                o3[a, b, c] = e
-                s += e
-            for b in range(n):
-                o3[a, b, c] = o3[a, b, c] / s
-
-
-def log_softmax_kernel(x, out, outer, n, inner):
-    if n == 0:
-        return
-    x3 = x.reshape((outer, n, inner))
-    o3 = out.reshape((outer, n, inner))
-    for a in range(outer):
-        for c in range(inner):
-            m = x3[a, 0, c]
-            for b in range(1, n):
-                if x3[a, b, c] > m:
-                    m = x3[a, b, c]
-            s = 0.0
-            for b in range(n):
-                s += math.exp(x3[a, b, c] - m)
-            lse = m + math.log(s)
-            for b in range(n):
-                o3[a, b, c] = x3[a, b, c] - lse
-
-
-def softmax_grad_kernel(y, dy, out, outer, n, inner):
-    # dx = y * (dy - sum(dy * y))
-    y3 = y.reshape((outer, n, inner))
-    d3 = dy.reshape((outer, n, inner))
-    o3 = out.reshape((outer, n, inner))
-    for a in range(outer):
-        for c in range(inner):
-            s = 0.0
-            for b in range(n):
-                s += d3[a, b, c] * y3[a, b, c]
-            for b in range(n):
-                o3[a, b, c] = y3[a, b, c] * (d3[a, b, c] - s)
-
-
-def log_softmax_grad_kernel(y, dy, out, outer, n, inner):
-    # dx = dy - exp(y) * sum(dy)
-    y3 = y.reshape((outer, n, inner))
-    d3 = dy.reshape((outer, n, inner))
-    o3 = out.reshape((outer, n, inner))
-    for a in range(outer):
-        for c in range(inner):
-            s = 0.0
-            for b in range(n):
-                s += d3[a, b, c]
-            for b in range(n):
-                o3[a, b, c] = d3[a, b, c] - math.exp(y3[a, b, c]) * s
 
 
 def _softmax_infer(specs, axis):
@@ -93,12 +22,6 @@ def _softmax_infer(specs, axis):
     if not 0 <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of range for a {x.ndim}-D input of shape {list(x.shape)}")
     return x.shape, x.dtype
-
-
-def _softmax_args(node):
-    shape, axis = node.inputs[0].shape, node.attrs["axis"]
-    return (int(np.prod(shape[:axis], dtype=np.int64)), int(shape[axis]),
-            int(np.prod(shape[axis + 1:], dtype=np.int64)))
 
 
 def _np_softmax(x, axis):
@@ -124,8 +47,6 @@ def _softmax_grad_grad(ctx, ins, out, d, axis):
 
 def _log_softmax_grad_grad(ctx, ins, out, d, axis):
     # out = dy - exp(y) * sum(dy)
-    from .math import exp
-
     y, dy = ins
     ey = exp(y)
     gy = -d * ey * reduce_sum(dy, axis, True) if ctx.needs[0] else None
@@ -133,19 +54,14 @@ def _log_softmax_grad_grad(ctx, ins, out, d, axis):
     return [gy, gdy]
 
 
-def _reg(name, kernel, reference, grad):
-    register(OpDef(name, infer=_softmax_infer, reference=reference, grad=grad, cpu=kernel,
-                   kernel_args=_softmax_args))
+def _reg(name, reference, grad):
+    register(OpDef(name, infer=_softmax_infer, reference=reference, grad=grad))
 
 
-_reg("Softmax", softmax_kernel, _np_softmax,
-     lambda ctx, ins, out, d, axis: [apply("SoftmaxGrad", out, d, axis=axis)])
-_reg("LogSoftmax", log_softmax_kernel, _np_log_softmax,
-     lambda ctx, ins, out, d, axis: [apply("LogSoftmaxGrad", out, d, axis=axis)])
-_reg("SoftmaxGrad", softmax_grad_kernel, lambda y, dy, axis: y * (dy - (dy * y).sum(axis, keepdims=True)),
-     _softmax_grad_grad)
-_reg("LogSoftmaxGrad", log_softmax_grad_kernel,
-     lambda y, dy, axis: dy - np.exp(y) * dy.sum(axis, keepdims=True), _log_softmax_grad_grad)
+_reg("Softmax", _np_softmax, lambda ctx, ins, out, d, axis: [apply("SoftmaxGrad", out, d, axis=axis)])
+_reg("LogSoftmax", _np_log_softmax, lambda ctx, ins, out, d, axis: [apply("LogSoftmaxGrad", out, d, axis=axis)])
+_reg("SoftmaxGrad", lambda y, dy, axis: y * (dy - (dy * y).sum(axis, keepdims=True)), _softmax_grad_grad)
+_reg("LogSoftmaxGrad", lambda y, dy, axis: dy - np.exp(y) * dy.sum(axis, keepdims=True), _log_softmax_grad_grad)
 
 
 # ---- functional forms ---------------------------------------------------------------------------

@@ -7,10 +7,10 @@ place (``writes`` lists every input it overwrites, ``alias`` the one the node's
 value is: the parameter), and the node is recorded as a graph effect. Learning rates and
 hyper-parameters are (0-d) Tensor inputs, so changing them never recompiles.
 
-The update kernels (sparse_kernels.py) first check every index (anything outside [-rows, rows)
-raises a ValueError before memory is touched), then sum the rows of repeated indices (MindSpore's
-unique-and-sum), then update each distinct row once. Rows absent from the gradient keep their
-values and their state.
+The update kernels (backends/<target>/kernels/sparse.py) first check every index (anything outside
+[-rows, rows) raises a ValueError before memory is touched), then sum the rows of repeated indices
+(MindSpore's unique-and-sum), then update each distinct row once. Rows absent from the gradient keep
+their values and their state.
 """
 
 import numpy as np
@@ -18,19 +18,10 @@ import numpy as np
 from ..graph import trace
 from ..graph.tensor import Parameter
 from . import row_tensor
-from .gather_ops import _wrap_indices
+from .gather_ops import _wrap_indices, gather
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
-from .sparse_kernels import (
-    _ftrl_ref,
-    _lazy_adam_ref,
-    _proximal_adagrad_ref,
-    fused_sparse_lazy_adam_kernel,
-    sparse_apply_ftrl_kernel,
-    sparse_apply_proximal_adagrad_kernel,
-    sparse_unique_rows,
-)
 
 
 def _prod(shape):
@@ -56,21 +47,6 @@ def _gather_ref(p, i):
     return np.take(p, _wrap_indices(i, p.shape[0], "SparseGatherV2"), axis=0)
 
 
-def sparse_gather_v2_kernel(params, indices, out, n, width):
-    idx = indices.reshape(indices.size)
-    m = idx.size
-    for j in range(m):
-        if idx[j] < -n or idx[j] >= n:
-            raise ValueError("For 'SparseGatherV2', an index is out of range [-input_params.shape[0], "
-                             "input_params.shape[0])")
-    p2 = params.reshape((n, width))
-    o2 = out.reshape((m, width))
-    for j in range(m):
-        k = idx[j] + n if idx[j] < 0 else idx[j]
-        for c in range(width):
-            o2[j, c] = p2[k, c]
-
-
 def _gather_grad(ctx, ins, out, d):
     if not ctx.needs[0]:
         return [None, None]
@@ -81,9 +57,7 @@ def _gather_grad(ctx, ins, out, d):
     return [rows, None]
 
 
-register(OpDef("SparseGatherV2", infer=_gather_infer, reference=_gather_ref, grad=_gather_grad,
-               cpu=sparse_gather_v2_kernel,
-               kernel_args=lambda node: (node.inputs[0].shape[0], _prod(node.inputs[0].shape[1:]))))
+register(OpDef("SparseGatherV2", infer=_gather_infer, reference=_gather_ref, grad=_gather_grad))
 
 
 def sparse_gather_v2(input_params, input_indices):
@@ -126,6 +100,18 @@ def _check_update(specs, var_at, state_at, grad_at, index_at, scalar_at):
     return var.shape, var.dtype
 
 
+def _unique_rows_ref(var, grad, indices, name):
+    w = _wrap_indices(indices, var.shape[0], name)
+    rows, inverse = np.unique(w, return_inverse=True)
+    sums = np.zeros((rows.size,) + var.shape[1:], np.float64)
+    np.add.at(sums, inverse.reshape(-1), grad.astype(np.float64))
+    return rows, sums
+
+
+def _value(x):
+    return float(np.asarray(x).reshape(-1)[0])
+
+
 def _buffer(x, what, name):
     if not isinstance(x, Parameter):
         raise TypeError(f"For '{name}', '{what}' must be a Parameter (it is updated in place), but got "
@@ -150,10 +136,20 @@ def _hyper(x, name, what):
 
 # ---- FusedSparseLazyAdam ---------------------------------------------------------------------
 
+def _lazy_adam_ref(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices, use_nesterov):
+    rows, g = _unique_rows_ref(var, grad, indices, "FusedSparseLazyAdam")
+    b1, b2, eps = _value(beta1), _value(beta2), _value(epsilon)
+    lr_t = _value(lr) * np.sqrt(1.0 - _value(beta2_power)) / (1.0 - _value(beta1_power))
+    mm = b1 * m[rows].astype(np.float64) + (1.0 - b1) * g
+    vv = b2 * v[rows].astype(np.float64) + (1.0 - b2) * g * g
+    numer = mm * b1 + (1.0 - b1) * g if use_nesterov else mm
+    var[rows] = var[rows] - lr_t * numer / (np.sqrt(vv) + eps)
+    m[rows], v[rows] = mm, vv
+    return var
+
+
 register(OpDef("FusedSparseLazyAdam", reference=_lazy_adam_ref, nondiff=True, impure=True,
                infer=lambda specs, use_nesterov: _check_update(specs, 0, (1, 2), 9, 10, range(3, 9)),
-               cpu=fused_sparse_lazy_adam_kernel, helpers=(sparse_unique_rows,),
-               kernel_args=lambda node: (bool(node.attrs["use_nesterov"]),),
                writes=(0, 1, 2), alias=0))
 
 
@@ -178,9 +174,19 @@ def fused_sparse_lazy_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2
 
 # ---- SparseApplyFtrl -------------------------------------------------------------------------
 
+def _ftrl_ref(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
+    rows, g = _unique_rows_ref(var, grad, indices, "SparseApplyFtrl")
+    alpha, reg1, reg2, p = _value(lr), _value(l1), _value(l2), _value(lr_power)
+    old = accum[rows].astype(np.float64)
+    new = old + g * g
+    u = linear[rows] + g - (new ** -p - old ** -p) / alpha * var[rows]
+    var[rows] = np.where(np.abs(u) > reg1, (np.sign(u) * reg1 - u) / (new ** -p / alpha + 2.0 * reg2), 0.0)
+    linear[rows], accum[rows] = u, new
+    return var
+
+
 register(OpDef("SparseApplyFtrl", reference=_ftrl_ref, nondiff=True, impure=True,
                infer=lambda specs: _check_update(specs, 0, (1, 2), 3, 4, range(5, 9)),
-               cpu=sparse_apply_ftrl_kernel, helpers=(sparse_unique_rows,),
                writes=(0, 1, 2), alias=0))
 
 
@@ -202,9 +208,18 @@ def sparse_apply_ftrl(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
 
 # ---- SparseApplyProximalAdagrad --------------------------------------------------------------
 
+def _proximal_adagrad_ref(var, accum, lr, l1, l2, grad, indices):
+    rows, g = _unique_rows_ref(var, grad, indices, "SparseApplyProximalAdagrad")
+    a = accum[rows] + g * g
+    lr_t = _value(lr) / np.sqrt(a)
+    prox = var[rows] - lr_t * g
+    var[rows] = np.sign(prox) / (1.0 + lr_t * _value(l2)) * np.maximum(np.abs(prox) - lr_t * _value(l1), 0.0)
+    accum[rows] = a
+    return var
+
+
 register(OpDef("SparseApplyProximalAdagrad", reference=_proximal_adagrad_ref, nondiff=True, impure=True,
                infer=lambda specs: _check_update(specs, 0, (1,), 5, 6, (2, 3, 4)),
-               cpu=sparse_apply_proximal_adagrad_kernel, helpers=(sparse_unique_rows,),
                writes=(0, 1), alias=0))
 
 
@@ -232,8 +247,6 @@ class SparseGatherV2(Primitive):
 
     def __call__(self, input_params, input_indices, axis):
         if axis != 0:
-            from .gather_ops import gather
-
             return gather(input_params, input_indices, axis)
         return sparse_gather_v2(input_params, input_indices)
 

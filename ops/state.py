@@ -8,6 +8,7 @@ import numpy as np
 
 from ..graph import trace
 from ..graph.tensor import Parameter
+from .arithmetic import cast
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
 
@@ -19,21 +20,13 @@ def _infer(specs):
     return p.shape, p.dtype
 
 
-def assign_kernel(param, value):
-    pf = param.reshape(param.size)
-    vf = value.reshape(value.size)
-    for i in range(pf.size):
-        pf[i] = vf[i]
-
-
 def _reference(p, v):
     np.copyto(p, v, casting="unsafe")
     return p
 
 
 # The kernel writes into input 0 (the Parameter's buffer) and the node's value aliases it.
-register(OpDef("Assign", infer=_infer, reference=_reference, nondiff=True, impure=True, cpu=assign_kernel,
-               writes=(0,), alias=0))
+register(OpDef("Assign", infer=_infer, reference=_reference, nondiff=True, impure=True, writes=(0,), alias=0))
 
 
 def assign(variable, value):
@@ -42,8 +35,6 @@ def assign(variable, value):
         raise TypeError(f"For 'Assign', the variable must be a Parameter, but got {type(variable).__name__}")
     value = as_tensor(value, variable.dtype.np)
     if value.dtype != variable.dtype:
-        from .arithmetic import cast
-
         value = cast(value, variable.dtype)
     out = apply("Assign", variable, value)
     tracer = trace.current()

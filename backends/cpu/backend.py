@@ -4,7 +4,7 @@ import hashlib
 
 from ...graph.opdef import OPS
 from ..base import Backend, HostStorage, KernelRunError, Plan
-from . import kernel_library, threading
+from . import kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
 from .emit import step_source
 
 PLAN_VERSION = 2
@@ -71,11 +71,6 @@ class CpuBackend(Backend):
             threading.configure(self.options["cpu_threads"])
         self._storage = HostStorage()
         self._library = None
-        # TEMPORARY (until the kernels move to backends/cpu/kernels): register the old kernel slots
-        from ..base import _KERNELS, kernel
-        for op in OPS.values():
-            if op.cpu is not None and (op.name, "CPU") not in _KERNELS:
-                kernel(op.name, "CPU", op.helpers, op.kernel_args)(op.cpu)
 
     def storage(self):
         return self._storage

@@ -2,10 +2,11 @@
 
 Elementwise ops contribute their scalar body, compiled inside map templates (one per input
 layout: each input either full-size 'f', a single element 's', or broadcast through strides 'b');
-other ops contribute their plain-Python kernel and helpers. Everything is jitted with
-``@njit(cache=True, error_model='numpy')``. The module is written atomically to the compile cache
-under a name hashed from its own source and numba's version, so numba's on-disk cache (which only
-checks the function's own file) can never serve a kernel from an older library.
+other ops contribute the plain-Python kernel and helpers registered for them in ``kernels/``
+(``@kernel(op, "CPU")``). Everything is jitted with ``@njit(cache=True, error_model='numpy')``. The
+module is written atomically to the compile cache under a name hashed from its own source and numba's
+version, so numba's on-disk cache (which only checks the function's own file) can never serve a
+kernel from an older library.
 """
 
 import ast
@@ -15,7 +16,7 @@ import itertools
 import re
 import textwrap
 
-from ..base import MissingKernelError, kernel_for
+from ..base import kernels_of
 
 GENERATOR_VERSION = 1
 _HEADER = '''"""minispore CPU kernel library (generated; do not edit). {digest}"""
@@ -35,7 +36,7 @@ PARALLEL_MIN = {parallel_min}
 
 def _source(fn, new_name=None):
     src = textwrap.dedent(inspect.getsource(fn))
-    if src.startswith("@"):  # a registration decorator (``@kernel(...)``, maybe several lines): drop it
+    if src.startswith("@"):  # a registered kernel: drop its @kernel(...) lines (the library adds its own @njit)
         src = "".join(src.splitlines(keepends=True)[ast.parse(src).body[0].lineno - 1:])
     if not src.startswith("def "):
         raise ValueError(f"kernel {fn.__qualname__} must be a plain top-level function")
@@ -45,18 +46,6 @@ def _source(fn, new_name=None):
 
 
 PARALLEL_MIN = 1 << 15  # elements: below this a parallel region costs more than it saves
-
-
-def explicit_kernel(op):
-    """(fn, helpers, args(node) -> tuple) of ``op``'s explicit CPU kernel: its ``@kernel(op, "CPU")``
-    registration (backends/cpu/kernels), else the OpDef's temporary ``cpu=`` slot; None if neither."""
-    try:
-        spec = kernel_for(op.name, "CPU")
-    except MissingKernelError:
-        if op.cpu is None:
-            return None
-        return op.cpu, op.helpers, lambda n: tuple(op.kernel_args(n)) if op.kernel_args else ()
-    return spec.fn, spec.helpers, spec.run_args
 
 
 def map_loop(n, body, parallel, indent="    "):
@@ -100,6 +89,18 @@ def library_source(ops, parallel=False):
     """The library module's source for the registered ops (deterministic order)."""
     parts = []
     seen = {}
+
+    def add(fn):
+        key = fn.__name__
+        if key in seen:
+            if seen[key] is not fn:
+                raise ValueError(f"two different kernels are named {key}; kernel names must be unique")
+            return
+        seen[key] = fn
+        src = _source(fn)
+        # a kernel written with prange is parallel in the opt-in parallel library
+        parts.append(("@njit(**_EW_JIT)\n" if "prange(" in src else "@njit(**_JIT)\n") + src)
+
     for name in sorted(ops):
         op = ops[name]
         if op.scalar is not None:
@@ -110,18 +111,9 @@ def library_source(ops, parallel=False):
                     parts.append("@njit(**_EW_JIT)\n" + _template_f_s(name, arity, modes, len(op.scalar_attrs),
                                                                       parallel))
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
-        elif explicit_kernel(op) is not None:
-            fn, helpers, _ = explicit_kernel(op)
-            for f in (*helpers, fn):
-                key = f.__name__
-                if key in seen:
-                    if seen[key] is not f:
-                        raise ValueError(f"two different kernels are named {key}; kernel names must be unique")
-                    continue
-                seen[key] = f
-                src = _source(f)
-                # a kernel written with prange is parallel in the opt-in parallel library
-                parts.append(("@njit(**_EW_JIT)\n" if "prange(" in src else "@njit(**_JIT)\n") + src)
+    for spec in kernels_of("CPU").values():
+        for fn in (*spec.helpers, spec.fn):
+            add(fn)
     body = "\n\n".join(parts)
     import numba
 

@@ -5,7 +5,8 @@ import pytest
 
 import minispore as ms
 from minispore import Parameter, Tensor, nn, ops
-from minispore.backends.lower import LaunchKind, alias_of, broadcast_strides, needs_buffer, schedule
+from minispore.backends.lower import LaunchKind, alias_of, needs_buffer, schedule
+from minispore.ops.geometry import broadcast_strides
 
 from golden.networks import LeNet5
 

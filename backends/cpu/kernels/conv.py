@@ -1,6 +1,7 @@
-"""CPU kernels of Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter (registered in ``conv.py``;
-the shapes and formulas are in its docstring). Plain top-level functions: the CPU backend jits their
-source, so they may use only ``np``, ``math`` and each other.
+"""CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BiasAdd and BiasAddGrad (the ops
+are defined in ``ops/conv.py``, whose docstring gives the shapes and formulas; their window arguments
+come from ``ops/geometry.py``). Plain top-level functions: the CPU backend jits their source, so they
+may use only ``np``, ``math`` and their listed helpers.
 
 How they work, and why they look the way they do: a chunk of samples is unfolded (im2col) into a scratch
 matrix col (K, nb*OH*pitch), K = C/group*kh*kw, and one BLAS GEMM per chunk and group gives
@@ -18,21 +19,16 @@ out = w @ col, dcol = w^T @ dout (folded back by col2im) and dw^T = col @ dout^T
 
 import numpy as np
 
+from ....ops import geometry
+from ....ops.geometry import conv2d_span
+from ...base import kernel
+
 # Samples per im2col chunk: the col matrix holds at most _CHUNK elements (cache-sized), and each GEMM at
 # most _SMALL_GEMM multiply-adds, OpenBLAS's small-matrix limit: below it sgemm runs a single-threaded
 # kernel that was ~110 GFLOP/s here, above it a threaded path that on a busy 2-core machine sometimes
 # took 8 ms instead of 30 us.
 _CHUNK = 1 << 16
 _SMALL_GEMM = 1_000_000
-
-
-def conv2d_span(off, s, size, n_out):
-    """Output positions q in [lo, hi) whose input position q*s + off lies in [0, size)."""
-    lo = 0
-    if off < 0:
-        lo = min((s - 1 - off) // s, n_out)
-    hi = min((size - off + s - 1) // s, n_out)
-    return lo, max(hi, lo)
 
 
 def conv2d_im2col(x, col, n0, nb, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_):
@@ -188,6 +184,17 @@ def conv2d_gather(d, dst, n0, m, o0, og, pitch, transposed):
                         t4[o, n, p, q] = 0
 
 
+# ---- the kernels: (sh, sw, dh, dw, pad top, pad left, group) from ops/geometry, then the chunk limits ----
+
+_HELPERS = (conv2d_span, conv2d_im2col, conv2d_col2im, conv2d_im2col_wide, conv2d_col2im_wide,
+            conv2d_padded, conv2d_unfold, conv2d_layout, conv2d_batch, conv2d_gather)
+
+
+def _conv_args(node):
+    return geometry.conv_args(node) + (_CHUNK, _SMALL_GEMM)
+
+
+@kernel("Conv2D", "CPU", helpers=_HELPERS, args=_conv_args)
 def conv2d_kernel(x, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
     n_, o_, oh_, ow_ = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
     cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
@@ -217,6 +224,7 @@ def conv2d_kernel(x, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
                             out[n0 + n, g * og + o, p, q] = t4[o, n, p, q]
 
 
+@kernel("Conv2DBackpropInput", "CPU", helpers=_HELPERS, args=_conv_args)
 def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
     n_, o_, oh_, ow_ = dout.shape[0], dout.shape[1], dout.shape[2], dout.shape[3]
     cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
@@ -255,6 +263,7 @@ def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, ch
                                 out[n0 + n, g * cg + c, i, j] = xp[n, c, max(pt, 0) + i, max(pl, 0) + j]
 
 
+@kernel("Conv2DBackpropFilter", "CPU", helpers=_HELPERS, args=_conv_args)
 def conv2d_backprop_filter_kernel(dout, x, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
     # dw^T (K, og) = col (K, cols) @ dout^T (cols, og), summed over chunks. From 16 output channels on,
     # dout is gathered transposed so BLAS sees NN operands (its NT small-matrix kernel was 1.3x slower on
@@ -286,3 +295,28 @@ def conv2d_backprop_filter_kernel(dout, x, out, sh, sw, dh, dw, pt, pl, group, c
             for o in range(og):
                 for k in range(k_):
                     w2[g * og + o, k] += acc[k, o]
+
+
+# ---- BiasAdd / BiasAddGrad: the input seen as (outer, C, inner) around its channel axis -----------
+
+def _bias_args(node):
+    return geometry.channel_split(node.inputs[0].shape, node.attrs["data_format"])
+
+
+@kernel("BiasAdd", "CPU", args=_bias_args)
+def bias_add_kernel(x, b, out, outer, c_, inner):
+    x3 = x.reshape((outer, c_, inner))
+    o3 = out.reshape((outer, c_, inner))
+    for a in range(outer):
+        for c in range(c_):
+            bc = b[c]
+            for k in range(inner):
+                o3[a, c, k] = x3[a, c, k] + bc
+
+
+@kernel("BiasAddGrad", "CPU", args=_bias_args)
+def bias_add_grad_kernel(d, out, outer, c_, inner):
+    # Two BLAS matrix-vector products (ones^T D, then S 1): vectorised, and summed in blocks.
+    s = np.empty((1, c_ * inner), d.dtype)
+    np.dot(np.ones((1, outer), d.dtype), d.reshape((outer, c_ * inner)), s)
+    np.dot(s.reshape((c_, inner)), np.ones((inner, 1), d.dtype), out.reshape((c_, 1)))

@@ -1,11 +1,13 @@
 """CPU kernels of MaxPool / MaxPoolGrad / MaxPoolGradGrad / MaxPoolArgmax and AvgPool / AvgPoolGrad
-(registered in ``pool.py``, whose docstring gives the window, argmax and divisor rules). Plain
-top-level functions: the CPU backend jits their source, so they may use only ``np``, ``math`` and
-the helpers listed with them (``conv2d_span`` comes from ``conv_kernels``)."""
+(defined in ``ops/pool.py``, whose docstring gives the window, argmax and divisor rules; their window
+arguments come from ``ops/geometry.py``). Plain top-level functions: the CPU backend jits their
+source, so they may use only ``np``, ``math`` and the helpers listed with them (``conv2d_span``, the
+taps of a window inside the input, is shared geometry from ``ops/geometry.py``)."""
 
 import numpy as np
 
-from .conv_kernels import conv2d_span
+from ....ops.geometry import avg_pool_args, conv2d_span, max_pool_args
+from ...base import kernel
 
 
 def pool_spans(n_out, s, d, before, size, k):
@@ -42,6 +44,10 @@ def max_pool_index(x, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
     return idx
 
 
+_MAX_HELPERS = (conv2d_span, pool_spans, max_pool_index)
+
+
+@kernel("MaxPool", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
 def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl):
     idx = max_pool_index(x, out.shape[2], out.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
     x2 = x.reshape((idx.shape[0], x.shape[2] * x.shape[3]))
@@ -51,6 +57,7 @@ def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl):
             o2[nc, t] = x2[nc, idx[nc, t]]
 
 
+@kernel("MaxPoolGrad", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
 def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl):
     idx = max_pool_index(x, dout.shape[2], dout.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
     d2 = dout.reshape(idx.shape)
@@ -62,6 +69,7 @@ def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl):
             o2[nc, idx[nc, t]] += d2[nc, t]
 
 
+@kernel("MaxPoolGradGrad", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
 def max_pool_grad_grad_kernel(x, g, out, kh, kw, sh, sw, dh, dw, pt, pl):
     idx = max_pool_index(x, out.shape[2], out.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
     g2 = g.reshape((idx.shape[0], g.shape[2] * g.shape[3]))
@@ -71,6 +79,7 @@ def max_pool_grad_grad_kernel(x, g, out, kh, kw, sh, sw, dh, dw, pt, pl):
             o2[nc, t] = g2[nc, idx[nc, t]]
 
 
+@kernel("MaxPoolArgmax", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
 def max_pool_argmax_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl):
     idx = max_pool_index(x, out.shape[2], out.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
     o2 = out.reshape(idx.shape)
@@ -92,6 +101,10 @@ def avg_pool_scales(oh_, ow_, kh, kw, sh, sw, pt, pb, pl, pr, h_, w_, include_pa
     return ilo, ihi, jlo, jhi, scale
 
 
+_AVG_HELPERS = (conv2d_span, pool_spans, avg_pool_scales)
+
+
+@kernel("AvgPool", "CPU", helpers=_AVG_HELPERS, args=avg_pool_args)
 def avg_pool_kernel(x, out, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divisor):
     ilo, ihi, jlo, jhi, scale = avg_pool_scales(out.shape[2], out.shape[3], kh, kw, sh, sw, pt, pb, pl, pr,
                                                 x.shape[2], x.shape[3], include_pad, divisor)
@@ -108,6 +121,7 @@ def avg_pool_kernel(x, out, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divisor
                     out[n, c, p, q] = s * scale[p, q]
 
 
+@kernel("AvgPoolGrad", "CPU", helpers=_AVG_HELPERS, args=avg_pool_args)
 def avg_pool_grad_kernel(dout, out, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divisor):
     ilo, ihi, jlo, jhi, scale = avg_pool_scales(dout.shape[2], dout.shape[3], kh, kw, sh, sw, pt, pb, pl, pr,
                                                 out.shape[2], out.shape[3], include_pad, divisor)

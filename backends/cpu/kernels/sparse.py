@@ -1,15 +1,36 @@
-"""Kernels and numpy references of the row-sparse optimizer updates (FusedSparseLazyAdam,
-SparseApplyFtrl, SparseApplyProximalAdagrad); their op definitions and forms are in sparse_ops.py.
+"""CPU kernels of the row-sparse ops: the embedding lookup SparseGatherV2 and the row-sparse optimizer
+updates (FusedSparseLazyAdam, SparseApplyFtrl, SparseApplyProximalAdagrad); their op definitions,
+references and forms are in ops/sparse_ops.py.
 
-Each kernel first checks every index (anything outside [-rows, rows) raises a ValueError before
-memory is touched), then sums the rows of repeated indices (MindSpore's unique-and-sum, in
+Each update kernel first checks every index (anything outside [-rows, rows) raises a ValueError
+before memory is touched), then sums the rows of repeated indices (MindSpore's unique-and-sum, in
 ``sparse_unique_rows``), then updates each distinct row once, in place.
 """
 
 import numpy as np
 
-from .gather_ops import _wrap_indices
+from ....ops.geometry import prod
+from ...base import kernel
 
+# ---- SparseGatherV2 --------------------------------------------------------------------------
+
+@kernel("SparseGatherV2", "CPU", args=lambda node: (node.inputs[0].shape[0], prod(node.inputs[0].shape[1:])))
+def sparse_gather_v2_kernel(params, indices, out, n, width):
+    idx = indices.reshape(indices.size)
+    m = idx.size
+    for j in range(m):
+        if idx[j] < -n or idx[j] >= n:
+            raise ValueError("For 'SparseGatherV2', an index is out of range [-input_params.shape[0], "
+                             "input_params.shape[0])")
+    p2 = params.reshape((n, width))
+    o2 = out.reshape((m, width))
+    for j in range(m):
+        k = idx[j] + n if idx[j] < 0 else idx[j]
+        for c in range(width):
+            o2[j, c] = p2[k, c]
+
+
+# ---- the row-sparse updates --------------------------------------------------------------------
 
 def sparse_unique_rows(indices, values, n, width):
     # (rows, sums): the distinct row numbers of ``indices`` (negatives wrapped, sorted) and, for each,
@@ -37,20 +58,10 @@ def sparse_unique_rows(indices, values, n, width):
     return rows, sums
 
 
-def _unique_rows_ref(var, grad, indices, name):
-    w = _wrap_indices(indices, var.shape[0], name)
-    rows, inverse = np.unique(w, return_inverse=True)
-    sums = np.zeros((rows.size,) + var.shape[1:], np.float64)
-    np.add.at(sums, inverse.reshape(-1), grad.astype(np.float64))
-    return rows, sums
-
-
-def _value(x):
-    return float(np.asarray(x).reshape(-1)[0])
-
-
 # ---- FusedSparseLazyAdam ---------------------------------------------------------------------
 
+@kernel("FusedSparseLazyAdam", "CPU", helpers=(sparse_unique_rows,),
+        args=lambda node: (bool(node.attrs["use_nesterov"]),))
 def fused_sparse_lazy_adam_kernel(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices,
                                   use_nesterov):
     n = var.shape[0]
@@ -80,20 +91,9 @@ def fused_sparse_lazy_adam_kernel(var, m, v, beta1_power, beta2_power, lr, beta1
             w2[k, c] = w2[k, c] - lr_t * numer / (np.sqrt(vv) + eps)
 
 
-def _lazy_adam_ref(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices, use_nesterov):
-    rows, g = _unique_rows_ref(var, grad, indices, "FusedSparseLazyAdam")
-    b1, b2, eps = _value(beta1), _value(beta2), _value(epsilon)
-    lr_t = _value(lr) * np.sqrt(1.0 - _value(beta2_power)) / (1.0 - _value(beta1_power))
-    mm = b1 * m[rows].astype(np.float64) + (1.0 - b1) * g
-    vv = b2 * v[rows].astype(np.float64) + (1.0 - b2) * g * g
-    numer = mm * b1 + (1.0 - b1) * g if use_nesterov else mm
-    var[rows] = var[rows] - lr_t * numer / (np.sqrt(vv) + eps)
-    m[rows], v[rows] = mm, vv
-    return var
-
-
 # ---- SparseApplyFtrl -------------------------------------------------------------------------
 
+@kernel("SparseApplyFtrl", "CPU", helpers=(sparse_unique_rows,))
 def sparse_apply_ftrl_kernel(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
     n = var.shape[0]
     for j in range(indices.size):
@@ -122,19 +122,9 @@ def sparse_apply_ftrl_kernel(var, accum, linear, grad, indices, lr, l1, l2, lr_p
             a2[k, c] = new
 
 
-def _ftrl_ref(var, accum, linear, grad, indices, lr, l1, l2, lr_power):
-    rows, g = _unique_rows_ref(var, grad, indices, "SparseApplyFtrl")
-    alpha, reg1, reg2, p = _value(lr), _value(l1), _value(l2), _value(lr_power)
-    old = accum[rows].astype(np.float64)
-    new = old + g * g
-    u = linear[rows] + g - (new ** -p - old ** -p) / alpha * var[rows]
-    var[rows] = np.where(np.abs(u) > reg1, (np.sign(u) * reg1 - u) / (new ** -p / alpha + 2.0 * reg2), 0.0)
-    linear[rows], accum[rows] = u, new
-    return var
-
-
 # ---- SparseApplyProximalAdagrad --------------------------------------------------------------
 
+@kernel("SparseApplyProximalAdagrad", "CPU", helpers=(sparse_unique_rows,))
 def sparse_apply_proximal_adagrad_kernel(var, accum, lr, l1, l2, grad, indices):
     n = var.shape[0]
     for j in range(indices.size):
@@ -158,13 +148,3 @@ def sparse_apply_proximal_adagrad_kernel(var, accum, lr, l1, l2, grad, indices):
             sign = 1.0 if prox > 0 else (-1.0 if prox < 0 else 0.0)
             w2[k, c] = sign / (1.0 + lr_t * reg2) * max(abs(prox) - lr_t * reg1, 0.0)
             a2[k, c] = a
-
-
-def _proximal_adagrad_ref(var, accum, lr, l1, l2, grad, indices):
-    rows, g = _unique_rows_ref(var, grad, indices, "SparseApplyProximalAdagrad")
-    a = accum[rows] + g * g
-    lr_t = _value(lr) / np.sqrt(a)
-    prox = var[rows] - lr_t * g
-    var[rows] = np.sign(prox) / (1.0 + lr_t * _value(l2)) * np.maximum(np.abs(prox) - lr_t * _value(l1), 0.0)
-    accum[rows] = a
-    return var
