@@ -1,5 +1,5 @@
 """Every registered op: has all its pieces, and a kernel (or a scalar body) on every registered target;
-agrees with its numpy reference on the CPU target; and (when differentiable) its gradient agrees
+agrees with its numpy reference on every target and through the reference executor; and (when differentiable) its gradient agrees
 with float64 central finite differences."""
 
 import glob
@@ -70,8 +70,23 @@ def _compiled(name, attrs, n_inputs):
     return lambda *xs: executor_hook.run_compiled(cache, fn, xs, name)
 
 
+# Backends the op sweep runs on: every device target, and the reference executor (the oracle's own
+# path through lowering: the same schedule, run with the numpy references).
+SWEEP_BACKENDS = [*TARGETS, "reference"]
+
+
+@pytest.fixture(params=SWEEP_BACKENDS)
+def backend(request):
+    if request.param == "reference":
+        ms.set_context(executor="reference")
+    else:
+        ms.set_context(device_target=request.param)
+    yield request.param
+    ms.set_context(executor="compiled", device_target="CPU")
+
+
 @pytest.mark.parametrize("name,i,case", FLAT, ids=IDS)
-def test_cpu_matches_reference(name, i, case):
+def test_compiled_matches_reference(backend, name, i, case):
     attrs = case.get("attrs", {})
     inputs = [ms.Tensor(x.copy()) for x in case["inputs"]]  # in-place ops must not alter the case
     got = _compiled(name, attrs, len(inputs))(*inputs).asnumpy()
