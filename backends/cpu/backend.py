@@ -15,11 +15,9 @@ class CpuPlan(Plan):
     buffers take: one arena when memory planning is on), ``buffer_bytes`` (one allocation each),
     ``jit_compiled``/``jit_loaded`` (numba compiles / cache loads so far of the kernels it calls)."""
 
-    def __init__(self, schedule, src, module, path, source, buffers):
-        self.graph = schedule.graph
+    def __init__(self, schedule, src, module, source, buffers):
         self.memory = schedule.memory
         self.source = source
-        self.module_path = path
         self._step = module.step
         self._consts = src.consts
         self._buffers = buffers
@@ -93,8 +91,8 @@ class CpuBackend(Backend):
                   f"_lib = sys.modules[{lib.__name__!r}]\n_fused = sys.modules[{fused_mod.__name__!r}]\n"
                   f"from {lib.__name__} import *  # noqa: F403\n{imports}\n\n"
                   f"def step(P, X, C, B):\n{body}\n")
-        module, path = self.cache.module("plan", digest, source)
-        return CpuPlan(schedule, src, module, path, source + "\n\n# ---- fused kernels ----\n" + fused_source,
+        module, _ = self.cache.module("plan", digest, source)
+        return CpuPlan(schedule, src, module, source + "\n\n# ---- fused kernels ----\n" + fused_source,
                        self._buffers(schedule))
 
     def _fused_module(self, src, lib):

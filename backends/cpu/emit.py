@@ -22,8 +22,7 @@ class StepSource:
     """The pieces of a generated step: body lines, constants, fused kernels and the library kernels
     it calls; ``lines_of`` maps a body line number to the node it runs (for run-time errors)."""
 
-    def __init__(self, schedule, parallel):
-        self.schedule = schedule
+    def __init__(self, parallel):
         self.parallel = parallel
         self.lines = []
         self.consts = []
@@ -130,7 +129,7 @@ _EMIT = {LaunchKind.VIEW: _view, LaunchKind.MAP: _map, LaunchKind.KERNEL: _kerne
 
 def step_source(schedule, parallel=False):
     """The StepSource of ``schedule``: its ``lines`` end with the return of copied outputs."""
-    src = StepSource(schedule, parallel)
+    src = StepSource(parallel)
     for launch in schedule.launches:
         n = launch.node
         src.var[n.id] = f"v{n.id}"
