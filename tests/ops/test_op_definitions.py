@@ -1,6 +1,6 @@
 """Every registered op: has all its pieces, and a kernel (or a scalar body) on every registered target;
-agrees with its numpy reference on every target and through the reference executor; and (when differentiable) its gradient agrees
-with float64 central finite differences."""
+agrees with its numpy reference on every target and through the reference executor; and (when
+differentiable) its gradient agrees with float64 central finite differences."""
 
 import glob
 import importlib.util
