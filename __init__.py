@@ -11,7 +11,8 @@ from .graph.dtype import (
     Type, bool_, double, dtype_to_nptype, float16, float32, float64, half, int8, int16, int32, int64,
     single, uint8, uint16, uint32, uint64,
 )
-from .graph.tensor import Parameter, ParameterTuple, Tensor
+from .graph.tensor import Tensor
+from .graph.parameter import Parameter, ParameterTuple
 from .ops.row_tensor import RowTensor  # MindSpore's row-sparse gradient (indices, values, dense_shape)
 from .ops.grad_api import grad, value_and_grad
 from .runtime.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context

@@ -2,4 +2,5 @@
 
 from . import dtype  # noqa: F401
 from .ir import Graph, Node  # noqa: F401
-from .tensor import Parameter, ParameterTuple, Tensor  # noqa: F401
+from .parameter import Parameter, ParameterTuple  # noqa: F401
+from .tensor import Tensor  # noqa: F401

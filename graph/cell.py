@@ -16,7 +16,7 @@ Cell whose ``construct`` is being traced and stores its state there on the first
 from collections import OrderedDict
 
 from . import executor_hook, trace
-from .tensor import Parameter
+from .parameter import Parameter
 
 # [cell, n] for each Cell whose construct is running (innermost last); n counts the random ops in this
 # run of construct that took their state from the cell (ops/random_ops.py), so the k-th one finds the

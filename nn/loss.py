@@ -6,7 +6,8 @@ import numpy as np
 
 from ..graph import dtype as mstype
 from ..graph.cell import Cell
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from ..ops import functional as F
 
 _REDUCTIONS = ("mean", "sum", "none")

@@ -6,8 +6,9 @@ value-and-gradient computation for the device target, cached per input signature
 """
 
 from ..graph import autodiff, executor_hook, trace
+from ..graph.parameter import Parameter
 from ..graph.session import SESSION
-from ..graph.tensor import Parameter, Tensor
+from ..graph.tensor import Tensor
 from . import row_tensor
 from .arithmetic import ones_like, zeros_like
 

@@ -22,7 +22,8 @@ import math
 import numpy as np
 
 from ..graph import trace
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from .elementwise_base import elementwise
 from .geometry import axis_split
 from .indexing import strided_slice

@@ -34,8 +34,8 @@ Cell that made the dropout, so ``parameters_and_names()`` lists it (checkpoints 
 import numpy as np
 
 from ..graph.cell import calling_cell
+from ..graph.parameter import Parameter
 from ..graph.session import SESSION
-from ..graph.tensor import Parameter
 from .primitives import Primitive
 from .registry import OpDef, apply, as_tensor, register
 from .state import assign

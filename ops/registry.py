@@ -5,7 +5,8 @@ import numpy as np
 
 from ..graph import trace
 from ..graph.opdef import OPS, OpDef, OpError, OpKind, OpTypeError, Spec, register
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 
 __all__ = ["OPS", "OpDef", "OpError", "OpKind", "OpTypeError", "Spec", "register", "apply", "as_tensor", "fail"]
 

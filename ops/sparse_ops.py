@@ -16,7 +16,7 @@ their values and their state.
 import numpy as np
 
 from ..graph import trace
-from ..graph.tensor import Parameter
+from ..graph.parameter import Parameter
 from . import row_tensor
 from .gather_ops import _wrap_indices, gather
 from .primitive_base import Primitive

@@ -7,7 +7,7 @@ read of the Parameter in the same graph (as in MindSpore)."""
 import numpy as np
 
 from ..graph import trace
-from ..graph.tensor import Parameter
+from ..graph.parameter import Parameter
 from .arithmetic import cast
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register

@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import ops
 from ..graph import dtype as mstype
-from ..graph.tensor import Parameter, ParameterTuple, Tensor
+from ..graph.parameter import Parameter, ParameterTuple
+from ..graph.tensor import Tensor
 from ..ops.state import assign
 from .adam import check_bool, check_float
 from .describe import format_float

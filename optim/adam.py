@@ -9,7 +9,8 @@ import logging
 import numpy as np
 
 from .. import ops
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from ..ops.sparse_ops import fused_sparse_lazy_adam
 from ..ops.state import assign
 from .optimizer import Optimizer

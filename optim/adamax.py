@@ -3,7 +3,8 @@
 import numpy as np
 
 from .. import ops
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from ..ops.state import assign
 from .adam import check_betas_eps, f32
 from .optimizer import Optimizer

@@ -24,7 +24,8 @@ The result is a ``str`` (print it) whose ``rows`` attribute holds the same facts
 
 import numpy as np
 
-from ..graph.tensor import Parameter, ParameterTuple, Tensor
+from ..graph.parameter import Parameter, ParameterTuple
+from ..graph.tensor import Tensor
 from .transforms import CENTRALIZE, UNSCALE
 
 

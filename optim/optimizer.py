@@ -28,7 +28,8 @@ from .. import ops
 from ..graph import dtype as mstype
 from ..graph import executor_hook, trace
 from ..graph.cell import Cell
-from ..graph.tensor import Parameter, ParameterTuple, Tensor
+from ..graph.parameter import Parameter, ParameterTuple
+from ..graph.tensor import Tensor
 from ..ops import row_tensor
 from . import transforms
 from .describe import describe

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from ..graph.tensor import Parameter, Tensor
+from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from .learning_rate_schedule import LearningRateSchedule
 
 GROUP_KEYS = {"params", "lr", "weight_decay", "grad_centralization"}

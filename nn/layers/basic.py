@@ -5,7 +5,8 @@ import math
 from ... import ops
 from ...graph import dtype as mstype
 from ...graph.cell import Cell
-from ...graph.tensor import Parameter, Tensor
+from ...graph.parameter import Parameter
+from ...graph.tensor import Tensor
 from ..initializer import HeUniform, Uniform, initializer
 from .activation import get_activation
 

@@ -11,7 +11,7 @@ import math
 
 from ...graph import dtype as mstype
 from ...graph.cell import Cell
-from ...graph.tensor import Parameter
+from ...graph.parameter import Parameter
 from ...ops import conv as C
 from ..initializer import HeUniform, Uniform, initializer
 

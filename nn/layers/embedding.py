@@ -7,7 +7,8 @@ import numpy as np
 from ... import ops
 from ...graph import dtype as mstype
 from ...graph.cell import Cell
-from ...graph.tensor import Parameter, Tensor
+from ...graph.parameter import Parameter
+from ...graph.tensor import Tensor
 from ...ops.sparse_ops import sparse_gather_v2
 from ..initializer import initializer
 

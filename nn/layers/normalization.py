@@ -9,7 +9,7 @@ statistics are used. ``use_batch_statistics`` True/False forces one behaviour.
 
 from ...graph import dtype as mstype
 from ...graph.cell import Cell
-from ...graph.tensor import Parameter
+from ...graph.parameter import Parameter
 from ...ops import functional as F
 from ..initializer import initializer
 
