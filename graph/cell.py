@@ -15,13 +15,26 @@ Cell whose ``construct`` is being traced and stores its state there on the first
 
 from collections import OrderedDict
 
+from . import dtype as mstype
 from . import executor_hook, trace
 from .parameter import Parameter
+from .session import SESSION
+from .tensor import Tensor
 
 # [cell, n] for each Cell whose construct is running (innermost last); n counts the random ops in this
 # run of construct that took their state from the cell (ops/random_ops.py), so the k-th one finds the
 # same state on every trace.
 _CALLS = []
+
+
+_FLOAT_TYPES = tuple(t for t in (mstype.float16, getattr(mstype, "bfloat16", None), mstype.float32) if t is not None)
+
+
+def _cast_float(value, dtype):
+    """A float Tensor argument of a mixed-precision cell, cast to its compute dtype (others unchanged)."""
+    if isinstance(value, Tensor) and value.dtype.np.kind == "f" and value.dtype != dtype:
+        return SESSION.ops().cast(value, dtype)
+    return value
 
 
 def calling_cell():
@@ -40,6 +53,11 @@ class Cell:
         object.__setattr__(self, "training", False)
         object.__setattr__(self, "_scope_name", None)
         object.__setattr__(self, "_name_prefix", "")  # what update_parameters_name put before this cell's names
+        # Mixed precision (``to_float``, minispore.amp): the float dtype this cell computes in (its float
+        # inputs and the float Parameters its ops read are cast to it), and, for amp level O1, the ops
+        # that compute in float16 wherever they run inside the network (casts around each).
+        object.__setattr__(self, "_mixed_precision_type", None)
+        object.__setattr__(self, "_amp_white_ops", None)  # (dtype, op names) at O1
 
     def _check_init(self):
         if "_params" not in self.__dict__:
@@ -93,6 +111,8 @@ class Cell:
                                           self.training)
 
     def _run_construct(self, *args, **kwargs):
+        if self._mixed_precision_type is not None and trace.current() is not None:
+            args = tuple(_cast_float(a, self._mixed_precision_type) for a in args)
         _CALLS.append([self, 0])
         try:
             return self.construct(*args, **kwargs)
@@ -108,6 +128,18 @@ class Cell:
         """Set training mode (affects Dropout and BatchNorm) on this cell and all sub-cells."""
         for _, cell in self.cells_and_names():
             object.__setattr__(cell, "training", bool(mode))
+        return self
+
+    def to_float(self, dst_type):
+        """Compute this cell and its sub-cells in ``dst_type`` (float16, bfloat16 or float32): float inputs
+        of each are cast to it, and so are the float Parameters their ops read (the Parameters themselves,
+        the master copies the optimizer updates, keep their dtype). Returns the cell (MindSpore's
+        ``Cell.to_float``)."""
+        if dst_type not in _FLOAT_TYPES:
+            raise ValueError(f"For 'to_float', the argument 'dst_type' should be float32, float16 or bfloat16, "
+                             f"but got {dst_type}.")
+        for _, cell in self.cells_and_names():
+            object.__setattr__(cell, "_mixed_precision_type", dst_type)
         return self
 
     def set_grad(self, requires_grad=True):

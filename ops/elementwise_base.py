@@ -6,7 +6,7 @@ with a scalar body (compiled by every backend inside its map template) and a num
 import numpy as np
 
 from ..graph.tensor import Tensor
-from .registry import OpDef, Spec, apply, as_tensor, register
+from .registry import OpDef, Spec, apply, as_tensor, cell_precision_reads, register
 
 
 def broadcast_shapes(name, shapes):
@@ -50,7 +50,9 @@ def elementwise(name, scalar, reference, grad=None, nondiff=False, out_dtype=Non
 
 def promote(*xs):
     """MindSpore's implicit promotion: Python numbers take the Tensor dtype; mixed Tensor dtypes
-    are cast to the wider one (ints to floats)."""
+    are cast to the wider one (ints to floats). Inside a mixed-precision Cell its float Parameters count
+    as its compute dtype (``Cell.to_float``)."""
+    xs = cell_precision_reads(xs)
     tensors = [x for x in xs if isinstance(x, Tensor)]
     if not tensors:
         return [as_tensor(x) for x in xs]

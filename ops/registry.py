@@ -4,6 +4,7 @@
 import numpy as np
 
 from ..graph import trace
+from ..graph.cell import calling_cell
 from ..graph.opdef import OPS, OpDef, OpError, OpKind, OpTypeError, Spec, register
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
@@ -29,8 +30,46 @@ def apply(name, *inputs, **attrs):
     """Apply op ``name`` to Tensor inputs: record a node while tracing, otherwise compute eagerly.
 
     Eager (PyNative-style) calls outside a Cell run the op's numpy reference; Cells, gradients and
-    optimizers are always compiled for the device target.
+    optimizers are always compiled for the device target. While tracing inside a mixed-precision Cell
+    (``Cell.to_float``, minispore.amp) the op reads the cell's float Parameters in its compute dtype; at
+    amp level O1 a white-listed op computes in float16 (its float inputs cast to it, its result back).
     """
+    entry = calling_cell() if name != "Cast" else None
+    if entry is not None:
+        cell = entry[0]
+        if cell._mixed_precision_type is not None:
+            inputs = _cast_parameters(OPS[name], inputs, cell._mixed_precision_type)
+        elif cell._amp_white_ops is not None and name in cell._amp_white_ops[1]:
+            low = cell._amp_white_ops[0]
+            out = _apply(name, [_cast(t, low) for t in inputs], attrs)
+            return _cast(out, np.float32) if out.dtype.np == low.np else out
+    return _apply(name, inputs, attrs)
+
+
+def cell_precision_reads(values):
+    """``values`` as the ops of a mixed-precision Cell read them: its float Parameters cast to the cell's
+    compute dtype (for dtype promotion, which must see the dtype the op will compute in)."""
+    entry = calling_cell()
+    if entry is None or entry[0]._mixed_precision_type is None:
+        return values
+    dtype = entry[0]._mixed_precision_type
+    return [_cast(v, dtype) if isinstance(v, Parameter) else v for v in values]
+
+
+def _cast(t, dtype):
+    target = np.dtype(getattr(dtype, "np", dtype))
+    if t.dtype.np.kind != "f" or t.dtype.np == target:
+        return t
+    return _apply("Cast", [t], {"dtype": target})
+
+
+def _cast_parameters(op, inputs, dtype):
+    """Float Parameters read by ``op`` in ``dtype`` (written ones, e.g. Assign's target, stay themselves)."""
+    writes = () if callable(op.writes) else op.writes
+    return [_cast(t, dtype) if isinstance(t, Parameter) and k not in writes else t for k, t in enumerate(inputs)]
+
+
+def _apply(name, inputs, attrs):
     op = OPS[name]
     tracer = trace.current()
     specs = [Spec(t.shape, t._node.dtype if t._node is not None else t._data.dtype) for t in inputs]
