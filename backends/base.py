@@ -156,7 +156,9 @@ class Backend(ABC):
         self.cache = cache  # runtime.cache.ModuleCache: where generated modules are written and imported
 
     def passes(self):
-        """[(name, Graph -> Graph)] appended to the graph pipeline for this target."""
+        """[(name, Graph -> Graph)]: this target's graph passes. They run after the target-neutral
+        simplifications and before elementwise fusion (``graph.passes.pipeline``), so the elementwise ops
+        they insert (casts, materialised broadcasts) fuse with their neighbours."""
         return []
 
     @abstractmethod

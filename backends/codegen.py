@@ -33,15 +33,42 @@ def literal(value):
     return None
 
 
-def program_body(attrs, full):
+class Numbers:
+    """How a target's generated code reads, rounds and writes an element of each dtype. This default:
+    arrays hold the dtype itself and a result is rounded with numpy's scalar constructor. A target whose
+    arrays hold some dtype in another form (the CPU keeps 16-bit floats as uint16 bit patterns) overrides
+    the three methods for it."""
+
+    def load(self, dtype, text):
+        """Source of the computing value of the array element ``text`` of ``dtype``."""
+        return text
+
+    def round(self, dtype, text, operand_dtypes=()):
+        """Source of the value ``text`` (computed from operands of ``operand_dtypes``) rounded to
+        ``dtype``, kept in the form ``load`` gives."""
+        return f"{dtype_ctor(dtype)}({text})"
+
+    def store(self, dtype, text):
+        """Source of what an array of ``dtype`` holds for the rounded value ``text``."""
+        return text
+
+
+def program_body(attrs, full, in_dtypes=None, numbers=None):
     """Per-element statements of a fused program (each result rounded to its dtype, so fused results
     equal the unfused graph's) and its in-place stores; and the scalar bodies it calls. Input k is
-    read as ``x{k}[i]`` when ``full[k]``, else as the single element ``x{k}``."""
-    body, bodies = [], set()
+    read as ``x{k}[i]`` when ``full[k]``, else as the single element ``x{k}``; ``in_dtypes[k]`` is its
+    dtype and ``numbers`` (a ``Numbers``) says how each dtype is loaded, rounded and stored."""
+    numbers = numbers or Numbers()
+    in_dtypes = in_dtypes or [None] * len(full)
+    body, bodies, dtypes = [], set(), []
     for j, (op_name, refs, attr_values, dtype_str) in enumerate(attrs["program"]):
-        operands = [(f"x{r[1]}[i]" if full[r[1]] else f"x{r[1]}") if r[0] == "i" else f"t{r[1]}" for r in refs]
+        operands = [numbers.load(in_dtypes[r[1]], f"x{r[1]}[i]" if full[r[1]] else f"x{r[1]}") if r[0] == "i"
+                    else f"t{r[1]}" for r in refs]
         operands += [literal(v) for v in attr_values]
         bodies.add(f"_s_{op_name}")
-        body.append(f"t{j} = {dtype_ctor(dtype_str)}(_s_{op_name}({', '.join(operands)}))")
-    body += [f"x{k}[i] = t{j}" for j, k in attrs["stores"]]
+        call = f"_s_{op_name}({', '.join(operands)})"
+        dtypes.append(np.dtype(dtype_str))
+        operand_dtypes = tuple(in_dtypes[r[1]] if r[0] == "i" else dtypes[r[1]] for r in refs)
+        body.append(f"t{j} = {numbers.round(dtypes[j], call, operand_dtypes)}")
+    body += [f"x{k}[i] = {numbers.store(in_dtypes[k], f't{j}')}" for j, k in attrs["stores"]]
     return body, bodies

@@ -42,6 +42,9 @@ class AdaFactor(Optimizer):
     0.0) is not meaningful. A learning rate that is not a number (list, Tensor, schedule) disables
     ``scale_parameter``. State: ``exp_avg.<name>`` (when beta1 > 0), ``exp_avg_sq_row_<name>``,
     ``exp_avg_sq_col_<name>``, ``exp_avg_sq_<name>`` (shape (1,) where unused) and ``step``.
+    With ``compression=True``, as in MindSpore, ``exp_avg_sq_<name>`` is float16 (V is rounded to float16
+    when stored and that value is used: :math:`U = (1/\sqrt{V_{16}})\, g`) and the first moment is read
+    through float16.
     """
 
     _dynamic_weight_decay = False  # applies its own decay from a float
@@ -84,11 +87,6 @@ class AdaFactor(Optimizer):
         for name, value in (("scale_parameter", scale_parameter), ("relative_step", relative_step),
                             ("warmup_init", warmup_init), ("compression", compression)):
             check_bool("AdaFactor", name, value)
-        if compression:
-            # MindSpore then keeps the unfactored second moments in float16; the CPU backend has no
-            # float16 kernels yet, so fail here rather than at the first step.
-            raise NotImplementedError("For 'AdaFactor', compression=True (float16 second moments) is not supported "
-                                      "by minispore's CPU backend yet")
         if isinstance(beta1, bool) or not isinstance(beta1, (int, float)):
             raise TypeError(f"For 'AdaFactor', the type of 'beta1' must be int or float, but got "
                             f"{type(beta1).__name__}")
@@ -119,7 +117,9 @@ class AdaFactor(Optimizer):
             factored = len(shape) > 1
             row.append(zeros(shape[:-1] if factored else (1,), f"exp_avg_sq_row_{p.name}", dtype))
             col.append(zeros(shape[:-2] + shape[-1:] if factored else (1,), f"exp_avg_sq_col_{p.name}", dtype))
-            sq.append(zeros((1,) if factored else shape, f"exp_avg_sq_{p.name}", dtype))
+            # compression=True: MindSpore keeps the unfactored second moments in float16
+            sq_dtype = np.float16 if self.compression else dtype
+            sq.append(zeros((1,) if factored else shape, f"exp_avg_sq_{p.name}", sq_dtype))
         self.exp_avg_sq_row = ParameterTuple(row)
         self.exp_avg_sq_col = ParameterTuple(col)
         self.exp_avg_sq = ParameterTuple(sq)
@@ -150,13 +150,20 @@ class AdaFactor(Optimizer):
             r_factor = ops.expand_dims(1.0 / ops.sqrt(row / ops.reduce_mean(row, -1, True)), -1)
             c_factor = 1.0 / ops.sqrt(ops.expand_dims(col, -2))
             update = r_factor * c_factor * grad
+        elif self.compression:  # MindSpore's order: v stored in float16, and that float16 value used
+            v = ops.cast(ops.cast(self.exp_avg_sq[i], grad.dtype) * beta2t + update * (1.0 - beta2t), mstype.float16)
+            assign(self.exp_avg_sq[i], v)
+            update = (1.0 / ops.sqrt(v)) * grad
         else:
             v = self.exp_avg_sq[i] * beta2t + update * (1.0 - beta2t)
             assign(self.exp_avg_sq[i], v)
             update = grad / ops.sqrt(v)
         update = update / ops.maximum(_rms(update) / self.clip_threshold, 1.0) * lr
         if self.use_first_moment:
-            update = self.exp_avg[i] * self.beta1 + update * (1.0 - self.beta1)
+            m = self.exp_avg[i]
+            if self.compression:  # MindSpore reads the first moment through float16
+                m = ops.cast(ops.cast(m, mstype.float16), m.dtype)
+            update = m * self.beta1 + update * (1.0 - self.beta1)
             assign(self.exp_avg[i], update)
         new = param
         if self.weight_decay > 0.0:

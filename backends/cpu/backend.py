@@ -4,8 +4,9 @@ import hashlib
 
 from ...graph.opdef import OPS
 from ..base import Backend, HostStorage, KernelRunError, Plan
-from . import kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
+from . import f16, kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
 from .emit import step_source
+from .passes import PASSES
 
 PLAN_VERSION = 2
 
@@ -26,7 +27,7 @@ class CpuPlan(Plan):
         self._kernels = [v for k, v in vars(module).items() if k.startswith(("k_", "ew_", "fused_")) and callable(v)]
 
     def bind(self, handles):
-        self._params = list(handles)
+        self._params = [f16.to_storage(h) for h in handles]  # 16-bit floats: uint16 views of the same memory
 
     def run(self, inputs):
         try:
@@ -73,6 +74,10 @@ class CpuBackend(Backend):
     def storage(self):
         return self._storage
 
+    def passes(self):
+        """16-bit floats: arithmetic kernels compute in float32 between Casts; broadcasts materialised."""
+        return list(PASSES)
+
     def library(self):
         if self._library is None:
             self._library = kernel_library.load(OPS, self.cache, self.parallel)
@@ -99,11 +104,13 @@ class CpuBackend(Backend):
         """The graph's fused kernels in their own module, named by a hash of their text only: graphs that
         differ in shapes (a new batch size) share it, and so share numba's cached machine code."""
         fused = "\n\n".join(src.fused_sources)
-        digest = hashlib.sha256(f"{PLAN_VERSION}|{lib.__name__}|{fused}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{PLAN_VERSION}|{lib.__name__}|{f16.VERSION}|{fused}".encode()).hexdigest()[:16]
         imports = "".join(f"{b} = _lib.{b}\n" for b in sorted(src.bodies))
+        helpers = ", ".join(sorted(h for names in f16.HALF_TYPES.values() for h in names))
         source = (f'"""minispore fused kernels (generated; do not edit). {digest}, kernels {lib.__name__}"""\n'
                   f"import math  # noqa: F401\nimport sys\n\nimport numpy as np  # noqa: F401\n"
                   f"from numba import njit, prange  # noqa: F401\n\n"
+                  f"from {f16.__name__} import {helpers}  # noqa: F401  (16-bit float helpers {f16.VERSION})\n"
                   f"_lib = sys.modules[{lib.__name__!r}]\nPARALLEL_MIN = _lib.PARALLEL_MIN\n{imports}\n\n{fused}\n")
         return self.cache.module("fused", digest, source)[0], source
 
@@ -111,10 +118,11 @@ class CpuBackend(Backend):
         """Buffers of the schedule: views into one planned arena, or one array each."""
         nodes = schedule.buffers
         if schedule.memory is None:
-            return [self._storage.alloc(n.shape, n.dtype) for n in nodes]
+            return [self._storage.alloc(n.shape, f16.storage_dtype(n.dtype)) for n in nodes]
         arena = self._storage.alloc((schedule.memory.arena_bytes,), "uint8")
         out = []
         for n in nodes:
             start = schedule.memory.offsets[n.id]
-            out.append(arena[start:start + n.size * n.dtype.itemsize].view(n.dtype).reshape(n.shape))
+            dtype = f16.storage_dtype(n.dtype)  # (16-bit floats: uint16)
+            out.append(arena[start:start + n.size * dtype.itemsize].view(dtype).reshape(n.shape))
         return out

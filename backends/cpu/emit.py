@@ -5,6 +5,11 @@ library kernels on preallocated buffers, one line per launch, in graph order.
 one arena when memory planning is on). Reshapes are views; in-place launches write into the
 Parameter's own array, so a training step updates parameters in place. Outputs are copied out
 because the buffers are reused by the next call.
+
+16-bit floats (float16, bfloat16) are uint16 bit patterns everywhere in the step (``f16.py``): the step
+views its 16-bit inputs and constants as uint16, the plan binds 16-bit Parameters as uint16 views and its
+buffers hold uint16, and the step views 16-bit outputs back. An elementwise op touching one runs as a
+generated one-instruction program (``fused_codegen.map_kernel_source``); host calls see the real dtype.
 """
 
 import functools
@@ -15,7 +20,8 @@ from ...graph.opdef import OPS
 from ..base import kernel_for
 from ..codegen import literal
 from ..lower import LaunchKind
-from .fused_codegen import fused_kernel_source, multi_tensor_kernel_source
+from .f16 import is_half, to_storage, touches_half
+from .fused_codegen import fused_kernel_source, map_kernel_source, multi_tensor_kernel_source
 
 
 class StepSource:
@@ -58,10 +64,10 @@ class StepSource:
 def _leaf(src, launch):
     n, v = launch.node, f"v{launch.node.id}"
     if launch.kind is LaunchKind.INPUT:
-        return f"{v} = X[{n.index}]"
+        return f"{v} = X[{n.index}]" + (".view(np.uint16)" if is_half(n.dtype) else "")
     if launch.kind is LaunchKind.PARAM:
-        return f"{v} = P[{launch.param_index}]  # {n.param.name}"
-    return f"{v} = {src.const(n.value)}"
+        return f"{v} = P[{launch.param_index}]  # {n.param.name}"  # (16-bit: bound as a uint16 view)
+    return f"{v} = {src.const(to_storage(np.asarray(n.value)))}"
 
 
 def _out(src, launch, ins):
@@ -76,6 +82,9 @@ def _out(src, launch, ins):
 
 def _map(src, launch, ins):
     n = launch.node
+    if touches_half(n):
+        name = src.fused_kernel(*map_kernel_source(n, launch.modes, "KERNEL", src.parallel))
+        return f"{name}({', '.join(_out(src, launch, ins) + ins)})  # {n.op}"
     out = _out(src, launch, ins)
     from_attrs = [src.arg(n.attrs[a]) for a in OPS[n.op].scalar_attrs]
     if launch.modes == "b":
@@ -111,12 +120,18 @@ def _multi_tensor(src, launch, ins):
     return f"{name}({', '.join(slots)})  # {tensors} x {n.attrs['ops']}"
 
 
+def _as_dtype(src, text, dtype):
+    """``text`` (a step array) as ``dtype``: a view of the uint16 bits of a 16-bit float array."""
+    return f"{text}.view({src.const(dtype)})" if is_half(dtype) else text
+
+
 def _host(src, launch, ins):
     """A host call: the op's numpy reference (with the node's attrs bound) on the step's arrays."""
     n = launch.node
     call = src.const(functools.partial(OPS[n.op].reference, **n.attrs))
+    args = ", ".join(_as_dtype(src, v, i.dtype) for v, i in zip(ins, n.inputs))
     out = _out(src, launch, ins)
-    return f"{call}({', '.join(ins)})" if not out else f"np.copyto({out[0]}, {call}({', '.join(ins)}))"
+    return f"{call}({args})" if not out else f"np.copyto({_as_dtype(src, out[0], n.dtype)}, {call}({args}))"
 
 
 def _view(src, launch, ins):
@@ -141,6 +156,6 @@ def step_source(schedule, parallel=False):
             raise NotImplementedError(f"the CPU target cannot run a {launch.kind.value} launch (%{n.id} {n.op})")
         src.lines.append(f"    # %{n.id} {n.op}  {n.scope}  {n.location()}".rstrip())
         src.emit(launch, emit(src, launch, [src.var[i] for i in launch.inputs]))
-    outs = ", ".join(f"{src.var[o.id]}.copy()" for o in schedule.graph.outputs)
+    outs = ", ".join(_as_dtype(src, f"{src.var[o.id]}.copy()", o.dtype) for o in schedule.graph.outputs)
     src.lines.append(f"    return [{outs}]")
     return src

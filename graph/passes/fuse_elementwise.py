@@ -187,7 +187,7 @@ class _Program:
     def compute(self, m):
         refs = tuple(self.ref(i) for i in m.inputs)
         attrs = tuple(m.attrs[a] for a in OPS[m.op].scalar_attrs)
-        self.steps.append((m.op, refs, attrs, m.dtype.str))
+        self.steps.append((m.op, refs, attrs, m.dtype.name))
         self.temp[m.id] = len(self.steps) - 1
 
     def stores(self, members, rootnode):
@@ -211,6 +211,6 @@ def _build(rootnode, members, graph):
     result = None if rootnode.op == "Assign" else prog.temp[rootnode.id]
     shape, dtype = rootnode.shape, rootnode.dtype
     attrs = {"program": tuple(prog.steps), "stores": tuple(stores), "result": result, "shape": tuple(shape),
-             "dtype": dtype.str, "ops": "+".join(p[0] for p in prog.steps),
+             "dtype": dtype.name, "ops": "+".join(p[0] for p in prog.steps),
              "scopes": tuple(sorted({m.scope for m in members}))}
     return Node(graph.new_id(), "FusedElementwise", prog.inputs, attrs, shape, dtype, rootnode.scope, rootnode.source)

@@ -14,7 +14,7 @@ from .regroup import replace_groups, storage_writers
 
 def _key(n):
     size = n.size
-    layout = tuple((i.dtype.str, i.size == size) for i in n.inputs)
+    layout = tuple((i.dtype.name, i.size == size) for i in n.inputs)
     return (n.attrs["program"], n.attrs["stores"], layout)
 
 

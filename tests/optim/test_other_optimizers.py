@@ -407,7 +407,6 @@ def _groups_with_lr():
     (lambda: nn.AdaFactor(_w(), eps=(1e-30, 1)), TypeError, "'eps1' must be float"),
     (lambda: nn.AdaFactor(_w(), weight_decay=1.0), ValueError, "'weight_decay' must be in range of \\[0, 1\\)"),
     (lambda: nn.AdaFactor(_w(), beta1="0.9"), TypeError, "'beta1' must be int or float"),
-    (lambda: nn.AdaFactor(_w(), compression=True), NotImplementedError, "compression"),
     (lambda: nn.LARS("sgd"), TypeError, "'optimizer' must be Optimizer"),
     (lambda: nn.LARS(nn.Momentum(_w(), 0.1, 0.9), epsilon=1), TypeError, "'epsilon' must be float"),
     (lambda: nn.LARS(nn.Momentum(_w(), 0.1, 0.9), use_clip=1), TypeError, "'use_clip' must be bool"),
