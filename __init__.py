@@ -19,6 +19,8 @@ from .runtime.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
 from . import nn
 from . import dataset, train
 from .train import Model  # mindspore.Model, as MindSpore 2.x exports it at the top level
+from .train import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # (top level too in 2.x)
+from . import amp
 from .nn.initializer import set_seed as _set_initializer_seed
 from .runtime.dataset import config as _dataset_config
 

@@ -32,6 +32,7 @@ TARGETS = {  # issue 4: minispore's median step over the reference's
     "B": "<= 0.9x the faster of PyTorch/JAX",
     "C": "<= 1.0x the faster of PyTorch/JAX",
     "D": "<= 1.0x PyTorch fused Adam",
+    "E": "<= 1.25x minispore's C (O0) step; arena <= 0.6x C's",
 }
 START_TARGETS = {"cold": 5.0, "warm": 1.0, "rss": 300.0}
 
@@ -173,6 +174,8 @@ def run_workload(name, spec, workers, args, log):
     warmup = 2 if args.quick else max(5, steps // 4)
     res, live = {}, []
     for fw, w in workers.items():
+        if spec.get("amp") and fw != "minispore":
+            continue  # minispore's precision levels, measured against its own float32 step (C)
         r = w.ask("build", name=name, warmup=warmup)
         if "error" in r:
             res[fw] = {"error": r["error"]}
@@ -219,6 +222,17 @@ def verdict(name, med):
     return ratio, "n/a (reference missing)" if ok is None else ("PASS" if ok else "MISS")
 
 
+def amp_verdict(results):
+    """(ratio text, PASS/MISS/n/a) of E (O2) against C (O0): step time and arena, both minispore's."""
+    o0, o2 = results.get("C", {}).get("minispore", {}), results.get("E", {}).get("minispore", {})
+    if "median" not in o0 or "median" not in o2:
+        return "—", "n/a (C and E both needed)"
+    step = o2["median"] / o0["median"]
+    arena = o2["info"].get("arena MiB", 0) / max(o0["info"].get("arena MiB", 0), 1e-9)
+    ok = step <= 1.25 and arena <= 0.6
+    return f"step {step:.2f}x, arena {arena:.2f}x of C", "PASS" if ok else "MISS"
+
+
 def step_table(results, frameworks, extra):
     import workloads
 
@@ -236,7 +250,7 @@ def step_table(results, frameworks, extra):
                 cells.append(f"{fmt_ms(r['median'])} ({fmt_ms(lo)}–{fmt_ms(hi)})")
             else:
                 cells.append("failed" if "error" in r else "—")
-        ratio, result = verdict(name, med)
+        ratio, result = amp_verdict(results) if name == "E" else verdict(name, med)
         lines.append(f"| {name}: {workloads.WORKLOADS[name]['title']} | " + " | ".join(cells)
                      + f" | {ratio} | {TARGETS[name]} | {result} | {extra.get(name, '')} |")
     return lines
@@ -262,6 +276,10 @@ def throughput_notes(results, gemm):
         adam = results.get(name, {}).get("torch", {}).get("info", {}).get("torch Adam")
         if adam:
             notes[name] = "; ".join(filter(None, [notes.get(name), f"torch Adam {adam}"]))
+    for name in ("C", "E"):
+        arena = results.get(name, {}).get("minispore", {}).get("info", {}).get("arena MiB")
+        if arena is not None:
+            notes[name] = (notes.get(name, "") + "; " if notes.get(name) else "") + f"minispore arena {arena} MiB"
     return notes
 
 

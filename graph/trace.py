@@ -11,6 +11,7 @@ import sys
 from contextlib import contextmanager
 
 from .ir import Graph, Node
+from .opdef import written_inputs
 
 _PKG_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _INTERNAL_DIRS = tuple(
@@ -54,6 +55,11 @@ class Tracer:
         # Parameter id -> the value most recently assigned to it in this trace: later reads see it
         # (MindSpore's semantics), so nothing reads a Parameter's buffer after it was overwritten.
         self.assigned = {}
+        # The conditions of the enclosing ``assign_condition`` scopes (bool Tensors with one element,
+        # outermost first): an Assign traced inside them writes its value only where all of them hold.
+        self.assign_conditions = []
+        # (Tensor, its node before, the select it stands for) per conditional store of the open scopes
+        self.conditional_stores = []
 
     @property
     def scope(self):
@@ -68,6 +74,13 @@ class Tracer:
                 source = user_source()
         node = Node(self.graph.new_id(), op, inputs, attrs, shape, dtype, scope, source)
         return self.graph.add(node)
+
+    def conditional_store(self, value, selected):
+        """``ops.assign`` under an assign condition stored ``selected`` = select(cond, value, old): for the
+        rest of the scope the Tensor ``value`` stands for ``selected`` (see ``assign_condition``)."""
+        if value._node is not None and value._node is not selected._node:
+            self.conditional_stores.append((value, value._node, selected._node))
+            value._node = selected._node
 
     def param_node(self, param):
         node = self.param_nodes.get(id(param))
@@ -138,3 +151,78 @@ def node_origin(scope_name, source):
         yield
     finally:
         tracer.override = saved
+
+
+@contextmanager
+def assign_condition(cond):
+    """Make every ``ops.assign`` traced inside this scope conditional on ``cond`` (a bool Tensor with one
+    element, e.g. "the gradients are finite"): it writes ``select(cond, new value, old value)``, so where
+    ``cond`` is False every Parameter it writes (weights, optimizer state, the step counter) keeps its
+    value. It is one graph, not host control flow: the select runs inside the compiled step and a
+    changing ``cond`` never recompiles. Scopes nest (their conditions AND).
+
+    Within the scope, a value once assigned stands for the selected value everywhere it is used (before
+    or after the assign): where ``cond`` holds the two are equal, and where it does not every write of
+    the scope is dropped anyway; only a value leaving the scope can tell. Then the value and its select
+    have the same consumers, and the elementwise fusion keeps each parameter's whole update (its
+    Parameter and state writes, with their selects) in one kernel. In-place writers other than Assign
+    (the row-sparse optimizer kernels) cannot be made conditional: tracing one inside the scope raises a
+    TypeError naming it."""
+    tracer = current()
+    if tracer is None:
+        raise RuntimeError("assign_condition is only meaningful while a graph is traced (inside construct)")
+    dtype, shape = getattr(cond, "dtype", None), getattr(cond, "shape", None)
+    if dtype is None or dtype.np.kind != "b" or cond.size != 1:
+        got = f"{dtype} of shape {list(shape)}" if dtype is not None else type(cond).__name__
+        raise TypeError(f"assign_condition needs a bool Tensor with one element, but got {got}"
+                        + format_location(user_source()))
+    first_effect, first_store, first_id = len(tracer.graph.effects), len(tracer.conditional_stores), \
+        tracer.graph._next_id
+    tracer.assign_conditions.append(cond)
+    try:
+        yield
+    finally:
+        tracer.assign_conditions.pop()
+        stores = tracer.conditional_stores[first_store:]
+        del tracer.conditional_stores[first_store:]
+        for tensor, node, _ in reversed(stores):  # after the scope the Tensors are their own values again
+            tensor._node = node
+    _check_conditional_effects(tracer.graph.effects[first_effect:])
+    _route_through_selects(tracer.graph, first_id, [(node, selected) for _, node, selected in stores])
+
+
+def _check_conditional_effects(effects):
+    """Every write traced under an assign condition must be an Assign (the only writer made conditional)."""
+    for node in effects:
+        if node.op != "Assign" and written_inputs(node):
+            raise TypeError(f"'{node.op}' writes Parameters in place and cannot be skipped by an assign "
+                            f"condition (e.g. on a loss-scale overflow); use a dense gradient or an optimizer "
+                            "whose update is written with ops.assign" + format_location(node.source))
+
+
+def _route_through_selects(graph, first_id, stores):
+    """For each value stored once in the scope: move its select to just after the select's inputs, and make
+    the consumers created in the scope after that point read the select instead of the value."""
+    counts = {}
+    for value, _ in stores:
+        counts[value.id] = counts.get(value.id, 0) + 1
+    selects = {selected.id for _, selected in stores}
+    users = {}
+    for n in graph.nodes:
+        if n.id >= first_id and n.id not in selects:
+            for i in n.inputs:
+                users.setdefault(i.id, []).append(n)
+    nodes = graph.nodes
+    pos = {n.id: k for k, n in enumerate(nodes)}
+    for value, selected in stores:
+        if counts[value.id] != 1 or value.is_leaf:
+            continue
+        was, at = pos[selected.id], max(pos[i.id] for i in selected.inputs) + 1
+        if at < was:
+            nodes.insert(at, nodes.pop(was))
+            for k in range(at, was + 1):
+                pos[nodes[k].id] = k
+        here = pos[selected.id]
+        for user in users.get(value.id, ()):
+            if pos[user.id] > here:
+                user.inputs = [selected if i is value else i for i in user.inputs]

@@ -7,5 +7,6 @@ from .container import CellList, SequentialCell
 from .layers import *
 from .loss import *
 from .wrap import TrainOneStepCell, WithEvalCell, WithLossCell
+from .loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell
 from ..optim import *
 from . import optim

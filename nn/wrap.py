@@ -5,6 +5,7 @@ update trace into ONE graph; its call returns the loss and updates the parameter
 """
 
 from .. import ops
+from ..graph import dtype as mstype
 from ..graph.cell import Cell
 from ..ops.grad_api import value_and_grad
 from ..optim.optimizer import Optimizer
@@ -29,8 +30,9 @@ class WithLossCell(Cell):
 
 
 class TrainOneStepCell(Cell):
-    """One training step: loss = network(*inputs); grads = d(sens * loss)/d(weights);
-    optimizer(grads); returns loss (computed before the update)."""
+    """One training step: loss = network(*inputs); grads = d(sens * loss)/d(weights) (``sens`` seeds the
+    backward, as MindSpore's ``fill(loss.dtype, loss.shape, sens)``; None or 1.0: no scaling);
+    optimizer(grads); returns loss (computed before the update, never scaled)."""
 
     def __init__(self, network, optimizer, sens=1.0):
         super().__init__(auto_prefix=False)
@@ -42,28 +44,45 @@ class TrainOneStepCell(Cell):
         self.network = network
         self.optimizer = optimizer
         self.weights = optimizer.parameters
-        self.sens = float(sens)
+        self.sens = None if sens is None else float(sens)
         self.grad_reducer = None
 
     def construct(self, *inputs):
-        loss, grads = value_and_grad(self.network, None, self.weights)(*inputs)
-        if self.sens != 1.0:
-            grads = tuple(g * self.sens for g in grads)
+        sens = self.sens
+        loss, grads = self._value_and_grad(inputs, None if sens in (None, 1.0) else lambda loss: sens)
         if self.grad_reducer is not None:
             grads = self.grad_reducer(grads)
         return ops.depend(loss, self.optimizer(grads))
 
+    def _value_and_grad(self, inputs, sens=None):
+        """(loss, gradients of the weights) of ``network(*inputs)``, the backward seeded with
+        ``ones_like(loss) * sens(loss)`` (MindSpore's sens; ones when ``sens`` is None). The returned loss
+        is never scaled: the scale enters only the backward."""
+        if sens is None:
+            return value_and_grad(self.network, None, self.weights)(*inputs)
+
+        def scaled(*args):
+            loss = self.network(*args)
+            return loss * sens(loss), loss  # d(loss * s)/d(loss) = s: the seed ones_like(loss) * s
+
+        (_, loss), grads = value_and_grad(scaled, None, self.weights, has_aux=True)(*inputs)
+        return loss, grads
+
 
 class WithEvalCell(Cell):
-    """(loss, outputs, label) for evaluation, in MindSpore's order (Model's eval_indexes [0, 1, 2])."""
+    """(loss, outputs, label) for evaluation, in MindSpore's order (Model's eval_indexes [0, 1, 2]);
+    ``add_cast_fp32`` casts float outputs to float32 first (a network converted to float16 by amp)."""
 
-    def __init__(self, network, loss_fn):
+    def __init__(self, network, loss_fn, add_cast_fp32=False):
         super().__init__(auto_prefix=False)
         self._network = network
         self._loss_fn = loss_fn
+        self.add_cast_fp32 = bool(add_cast_fp32)
 
     def construct(self, data, label):
         outputs = self._network(data)
+        if self.add_cast_fp32 and outputs.dtype.np.kind == "f":
+            outputs = ops.cast(outputs, mstype.float32)
         loss = self._loss_fn(outputs, label) if self._loss_fn is not None else outputs
         return loss, outputs, label
 

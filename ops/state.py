@@ -2,15 +2,22 @@
 
 Assign is a side effect: the compiled step writes in place into the Parameter's buffer, and the
 node is kept even though nothing consumes it. Its output is the new value, and so is every later
-read of the Parameter in the same graph (as in MindSpore)."""
+read of the Parameter in the same graph (as in MindSpore).
+
+Inside ``trace.assign_condition(cond)`` scopes (a loss-scaled step skipping its update on overflow) the
+value written is ``select(cond, value, current value)``: where a condition is False the Parameter keeps
+its value, with no host control flow and no recompilation. Within the scope the value then stands for
+that selected value (the same numbers where the condition holds: see ``trace.assign_condition``)."""
 
 import numpy as np
 
 from ..graph import trace
 from ..graph.parameter import Parameter
+from ..graph.tensor import Tensor
 from .arithmetic import cast
 from .primitive_base import Primitive
 from .registry import OpDef, apply, as_tensor, register
+from .shape_base import reshape
 
 
 def _infer(specs):
@@ -36,12 +43,29 @@ def assign(variable, value):
     value = as_tensor(value, variable.dtype.np)
     if value.dtype != variable.dtype:
         value = cast(value, variable.dtype)
-    out = apply("Assign", variable, value)
     tracer = trace.current()
+    if tracer is not None and tracer.assign_conditions:
+        kept = _conditional(tracer, variable, value)
+        tracer.conditional_store(value, kept)  # in the scope, the value stands for what the Parameter holds
+        value = kept
+    out = apply("Assign", variable, value)
     if tracer is not None:
         tracer.graph.effects.append(out._node)
         tracer.assigned[id(variable)] = value._graph_node()  # later reads of the Parameter see the new value
     return out
+
+
+def _conditional(tracer, variable, value):
+    """``value`` where every enclosing assign condition holds, else the Parameter's current value."""
+    conds = tracer.assign_conditions
+    cond = conds[0]
+    for c in conds[1:]:
+        cond = apply("LogicalAnd", cond, c)
+    if cond.shape != ():
+        cond = reshape(cond, ())
+    # the current value as a plain tracer Tensor: no Parameter cast applies to the value kept
+    current = Tensor._from_node(tracer.param_value(variable))
+    return apply("Select", cond, value, current)
 
 
 def depend(value, expr):

@@ -236,6 +236,14 @@ class TimeMonitor(Callback):
               flush=True)
 
 
+def _is_loss_scale_output(outputs):
+    """Whether a step returned a loss-scaling cell's ``(loss, overflow, loss_scale)``: a bool flag second."""
+    if not (isinstance(outputs, (tuple, list)) and len(outputs) == 3):
+        return False
+    flag = outputs[1]
+    return isinstance(flag, bool) or (isinstance(flag, Tensor) and flag.dtype.np.kind == "b")
+
+
 class History(Callback):
     """Records training as it runs and makes it readable by the callbacks after it
     (``cb_params.history`` is this object during training):
@@ -244,7 +252,8 @@ class History(Callback):
       <metric>: [...]}``; net_output is the loss of the epoch's last step, metrics come from ``Model.fit``);
     - per step: ``steps``, a dict of lists: ``step``, ``epoch``, ``loss``, and ``lr`` (from
       ``optimizer.get_lr()``, read before the step, so it is the rate the step used), ``loss_scale``
-      and ``overflow`` (when the train network returns ``(loss, overflow, loss_scale)``).
+      (the scale the step used) and ``overflow`` (when the train network is a loss-scaling cell, which
+      returns ``(loss, overflow, loss_scale)``, e.g. ``Model`` with a loss-scale manager; None otherwise).
     """
 
     def __init__(self):
@@ -272,7 +281,7 @@ class History(Callback):
         cb_params = run_context.original_args()
         outputs = cb_params.net_outputs
         overflow = scale = None
-        if isinstance(outputs, (tuple, list)) and len(outputs) == 3:
+        if _is_loss_scale_output(outputs):
             overflow = bool(np.all(outputs[1].asnumpy())) if isinstance(outputs[1], Tensor) else outputs[1]
             scale = float(np.mean(outputs[2].asnumpy())) if isinstance(outputs[2], Tensor) else outputs[2]
         loss = _handle_loss(outputs)

@@ -7,7 +7,9 @@ optimizer)``: forward, loss, gradients and the optimizer update compile into one
 metrics; ``predict`` runs the network in eval mode. Dataset sink mode is a performance mode in
 MindSpore; minispore runs the same steps. As in MindSpore, on the CPU target sink mode runs the ordinary
 per-step loop; on GPU/Ascend one epoch is one sink (sink_size steps, or the dataset) with the step
-callbacks called once around it.
+callbacks called once around it. Every amp level and loss-scale manager goes through
+``_build_train_network``; with a manager that has an update cell each step returns ``(loss, overflow,
+loss_scale)`` to the callbacks.
 """
 
 import itertools
@@ -17,6 +19,8 @@ import numbers
 from .. import nn
 from ..graph.tensor import Tensor
 from ..optim.optimizer import Optimizer
+from .amp.build import build_train_network
+from .amp.loss_scale_manager import LossScaleManager
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
 from .compiler import current_backend
 from .metrics import Loss, get_metrics
@@ -51,27 +55,48 @@ def _check_dataset(dataset, name, where):
                         f"GeneratorDataset), but got {type(dataset).__name__}")
 
 
-def build_train_network(network, optimizer, loss_fn=None, level="O0", loss_scale_manager=None):
-    """The O0 training cell: WithLossCell when ``loss_fn`` is given, then TrainOneStepCell (a fixed scale
-    without overflow checks becomes TrainOneStepCell's ``sens``). Mixed precision (levels other than O0)
-    and loss-scale managers with an update cell (dynamic or overflow-checking scaling, which needs
-    TrainOneStepWithLossScaleCell) are not provided yet: both raise a ValueError saying so."""
-    if level != "O0":
-        raise ValueError(f"For 'Model', amp_level {level!r} needs mixed precision, which this minispore build "
-                         "does not provide yet; use amp_level='O0'")
-    if loss_fn is not None:
-        network = nn.WithLossCell(network, loss_fn)
-    if loss_scale_manager is None:
-        return nn.TrainOneStepCell(network, optimizer)
-    if loss_scale_manager.get_update_cell() is not None:
-        raise ValueError("For 'Model', a dynamic or overflow-checking loss_scale_manager needs "
-                         "nn.TrainOneStepWithLossScaleCell, which this minispore build does not provide yet")
-    return nn.TrainOneStepCell(network, optimizer, sens=loss_scale_manager.get_loss_scale())
+_MODEL_KWARGS = ("loss_scale_manager", "keep_batchnorm_fp32", "boost_config_dict", "acc_level")
+
+
+def _check_levels(level, boost_level):
+    """MindSpore's checks of ``amp_level`` and ``boost_level`` (as build_train_network makes them)."""
+    if not isinstance(level, str):
+        raise TypeError(f"The argument `level` must be a string in {list(_AMP_LEVELS)}, but got type {type(level)}.")
+    if level not in _AMP_LEVELS:
+        raise ValueError(f"The 'level' should be in : {list(_AMP_LEVELS)}, but got {level} (Model's 'amp_level').")
+    if boost_level not in ("O0", "O1", "O2"):
+        raise ValueError(f"The 'boost_level' should be in : ['O0', 'O1', 'O2'], but got {boost_level}.")
+    if boost_level != "O0":
+        logger.warning("boost_level %r: minispore has no boost mode; training runs without it", boost_level)
+
+
+def _build_train_network(network, optimizer, loss_fn=None, level="O0", boost_level="O0", loss_scale_manager=None,
+                         keep_batchnorm_fp32=None):
+    """The training cell ``Model`` trains: every amp level and loss-scale manager goes through here.
+
+    ``loss_fn`` wraps the network in ``WithLossCell``. A manager with an update cell (dynamic scaling, or a
+    fixed scale that drops overflowing steps) gives ``nn.TrainOneStepWithLossScaleCell(net, optimizer,
+    scale_sense=update_cell)``, which returns ``(loss, overflow, loss_scale)``; a manager without one
+    (``FixedLossScaleManager(drop_overflow_update=False)``) gives ``nn.TrainOneStepCell(net, optimizer,
+    sens=loss_scale)``, whose gradients the optimizer's own ``loss_scale`` divides back. Unlike MindSpore's
+    CPU build, every manager works on every target. The precision level and the manager's wiring are
+    ``minispore.amp.build_train_network``'s (O2 brings a DynamicLossScaleManager unless one is given)."""
+    _check_levels(level, boost_level)
+    if loss_scale_manager is not None and not isinstance(loss_scale_manager, LossScaleManager):
+        raise TypeError(f"The type of `loss_scale_manager` should be 'LossScaleManager', but got "
+                        f"'{loss_scale_manager}' with type '{type(loss_scale_manager).__name__}'.")
+    if keep_batchnorm_fp32 is not None and not isinstance(keep_batchnorm_fp32, bool):
+        raise TypeError(f"The type of `keep_batchnorm_fp32` should be 'bool', but got '{keep_batchnorm_fp32}' "
+                        f"with type '{type(keep_batchnorm_fp32).__name__}'.")
+    kwargs = {k: v for k, v in (("loss_scale_manager", loss_scale_manager),
+                                ("keep_batchnorm_fp32", keep_batchnorm_fp32)) if v is not None}
+    return build_train_network(network, optimizer, loss_fn, level=level, boost_level=boost_level, **kwargs)
 
 
 class Model:
     """``Model(network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,
-    amp_level='O0', loss_scale_manager=None)``.
+    amp_level='O0', boost_level='O0', **kwargs)``, kwargs being MindSpore's ``loss_scale_manager``,
+    ``keep_batchnorm_fp32``, ``boost_config_dict`` and ``acc_level``.
 
     With ``loss_fn`` the network maps data to logits and the dataset gives ``(data, label)``; without
     it the network returns the loss itself. ``metrics``: a set of names ({'accuracy', 'loss'}) or a
@@ -80,34 +105,39 @@ class Model:
     """
 
     def __init__(self, network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,
-                 amp_level="O0", boost_level="O0", loss_scale_manager=None, keep_batchnorm_fp32=None):
+                 amp_level="O0", boost_level="O0", **kwargs):
+        for arg in kwargs:
+            if arg not in _MODEL_KWARGS:
+                raise ValueError(f"The argument in 'kwargs' should be 'loss_scale_manager' or 'keep_batchnorm_fp32' "
+                                 f"or 'boost_config_dict' or 'acc_level', but got '{arg}'.")
         if not isinstance(network, nn.Cell):
             raise TypeError(f"For 'Model', the argument 'network' must be a Cell, but got {type(network).__name__}")
         if optimizer is not None and not isinstance(optimizer, Optimizer):
             raise TypeError(f"For 'Model', the argument 'optimizer' must be an Optimizer, but got "
                             f"{type(optimizer).__name__}")
-        if amp_level not in _AMP_LEVELS:
-            raise ValueError(f"For 'Model', amp_level must be one of {list(_AMP_LEVELS)}, but got {amp_level!r}")
         if optimizer is None and amp_level != "O0":
-            raise ValueError("Auto mixed precision will not work because optimizer arg is None. Please set "
-                             "amp_level='O0' to disable auto mixed precision or set optimizer arg not to be None "
-                             "to use auto mixed precision.")
-        if loss_scale_manager is not None and optimizer is None:
+            raise ValueError("Auto mixed precision will not work because 'optimizer' is None.Please set amp_level='O0' "
+                             "to disable auto mixed precision or set 'optimizer' not be None to use auto mixed "
+                             "precision.")
+        if kwargs.get("loss_scale_manager") is not None and optimizer is None:
             raise ValueError("The argument 'optimizer' can not be None when set 'loss_scale_manager'.")
+        if "acc_level" in kwargs:
+            boost_level = kwargs["acc_level"]
+            logger.warning("Next version acc_level will be removed, please replace with boost_level")
         self._network = network
         self._loss_fn = loss_fn
         self._optimizer = optimizer
         self._amp_level = amp_level
-        self._loss_scale_manager = loss_scale_manager
-        self._train_network = self._build_train_network()
+        self._loss_scale_manager = kwargs.get("loss_scale_manager")
+        self._train_network = self._build_train_network(boost_level, kwargs.get("keep_batchnorm_fp32"))
         self._build_eval_network(metrics, eval_network, eval_indexes)
         self._predict_network = network
 
     # ---- networks -----------------------------------------------------------------------------
-    def _build_train_network(self):
+    def _build_train_network(self, boost_level, keep_batchnorm_fp32):
         if self._optimizer is not None:
-            return build_train_network(self._network, self._optimizer, self._loss_fn, self._amp_level,
-                                       self._loss_scale_manager)
+            return _build_train_network(self._network, self._optimizer, self._loss_fn, self._amp_level, boost_level,
+                                        self._loss_scale_manager, keep_batchnorm_fp32)
         if self._loss_fn is not None:
             return nn.WithLossCell(self._network, self._loss_fn)
         return self._network
@@ -124,7 +154,8 @@ class Model:
         if self._loss_fn is None:
             raise ValueError("If `metrics` is set, `eval_network` must not be None. Do not set `metrics` if you "
                              "don't want an evaluation.")
-        self._eval_network = nn.WithEvalCell(self._network, self._loss_fn)
+        self._eval_network = nn.WithEvalCell(self._network, self._loss_fn,
+                                             add_cast_fp32=self._amp_level in ("O2", "O3", "auto"))
         self._eval_indexes = [0, 1, 2]
 
     @property
@@ -359,4 +390,4 @@ class Model:
         return self._predict_network(*predict_data)
 
 
-__all__ = ["Model", "build_train_network"]
+__all__ = ["Model"]

@@ -106,31 +106,20 @@ def test_predict_shape_and_networks():
         model.predict(object())
 
 
-class _ScaleManager:
-    """A loss-scale manager as Model reads it: a scale, and an update cell (None for a fixed scale)."""
-
-    def __init__(self, scale, update_cell=None):
-        self.scale, self.update_cell = scale, update_cell
-
-    def get_loss_scale(self):
-        return self.scale
-
-    def get_update_cell(self):
-        return self.update_cell
-
-
-def test_mixed_precision_and_dynamic_loss_scale_say_they_are_not_provided():
-    """amp_level O1-O3/auto and a loss-scale manager with an update cell raise a clear error; a fixed scale
-    becomes TrainOneStepCell's sens."""
+def test_amp_levels_and_managers_build_their_training_cells():
+    """Model routes amp_level and the manager through amp.build_train_network: O2 brings a dynamic loss
+    scale (TrainOneStepWithLossScaleCell); a fixed scale without dropping becomes TrainOneStepCell's sens;
+    'auto' is not available on CPU, as in MindSpore."""
     net, opt = classifier()
-    for level in ("O1", "O2", "O3", "auto"):
-        with pytest.raises(ValueError, match=f"amp_level '{level}' needs mixed precision"):
-            Model(net, OneHotCE(), opt, amp_level=level)
-    with pytest.raises(ValueError, match="needs nn.TrainOneStepWithLossScaleCell"):
-        Model(net, OneHotCE(), opt, loss_scale_manager=_ScaleManager(1024.0, update_cell=object()))
-    model = Model(net, OneHotCE(), opt, loss_scale_manager=_ScaleManager(8.0))
+    assert isinstance(Model(net, OneHotCE(), opt, amp_level="O2").train_network, nn.TrainOneStepWithLossScaleCell)
+    net, opt = classifier()
+    assert isinstance(Model(net, OneHotCE(), opt, amp_level="O3").train_network, nn.TrainOneStepCell)
+    net, opt = classifier()
+    with pytest.raises(ValueError, match="Level `auto` only support when `device_target` is GPU or Ascend"):
+        Model(net, OneHotCE(), opt, amp_level="auto")
+    net, opt = classifier()
+    model = Model(net, OneHotCE(), opt, loss_scale_manager=ms.amp.FixedLossScaleManager(8.0, False))
     assert isinstance(model.train_network, nn.TrainOneStepCell) and model.train_network.sens == 8.0
-    assert model_module.build_train_network(net, opt).network is net
 
 
 def test_predict_accepts_and_ignores_backend_and_config():
