@@ -96,3 +96,41 @@ def test_dynamic_scale_catches_a_real_float16_overflow():
     assert scales[:first_ok + 1] == [2.0 ** (24 - k) for k in range(first_ok + 1)]
     assert all(np.isfinite(p.asnumpy()).all() for p in net.trainable_params())
     assert any(not np.array_equal(before[p.name], p.asnumpy()) for p in net.trainable_params())
+
+
+def test_guide_mixed_precision_cells_run_with_only_the_import_changed():
+    """The mixed-precision examples of MindSpore's docs (FixedLossScaleManager, with and without dropping
+    overflowing updates; a Model at amp_level O2), with ``mindspore`` -> ``minispore``."""
+    import minispore as ms  # was: import mindspore as ms
+    from minispore import amp  # was: from mindspore import amp
+
+    from golden.networks import LeNet5
+
+    rng = np.random.default_rng(0)
+    data = ds.NumpySlicesDataset({"x": rng.random((64, 1, 32, 32), dtype=np.float32),
+                                  "y": rng.integers(0, 10, 64).astype(np.int32)}, shuffle=False).batch(32)
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+
+    net = LeNet5()
+    # 1) Drop the parameter update if there is an overflow
+    loss_scale_manager = ms.FixedLossScaleManager()
+    optim = nn.Momentum(params=net.trainable_params(), learning_rate=0.1, momentum=0.9)
+    model = ms.Model(net, loss_fn=loss, loss_scale_manager=loss_scale_manager, optimizer=optim)
+    model.train(1, data)
+    assert isinstance(model.train_network, nn.TrainOneStepWithLossScaleCell)
+
+    # 2) Execute parameter update even if overflow occurs
+    net = LeNet5()
+    loss_scale = 1024.0
+    loss_scale_manager = amp.FixedLossScaleManager(loss_scale, False)
+    optim = nn.Momentum(params=net.trainable_params(), learning_rate=0.1, momentum=0.9, loss_scale=loss_scale)
+    model = ms.Model(net, loss_fn=loss, loss_scale_manager=loss_scale_manager, optimizer=optim)
+    model.train(1, data)
+    assert isinstance(model.train_network, nn.TrainOneStepCell) and model.train_network.sens == loss_scale
+
+    # mixed precision: O2 (float16 network, dynamic loss scale)
+    net = LeNet5()
+    optim = nn.Momentum(params=net.trainable_params(), learning_rate=0.01, momentum=0.9)
+    model = ms.Model(net, loss_fn=loss, optimizer=optim, amp_level="O2")
+    model.train(1, data)
+    assert all(np.isfinite(p.asnumpy()).all() for p in net.trainable_params())
