@@ -51,7 +51,10 @@ class _Rewriter:
         self.graph = graph
         self.nodes = []
         self.replace = {}
-        self.casts = {}  # (id of source node, dtype) -> Cast node, so each value is converted once
+        # (id of source node, dtype, consumer) -> Cast node. A value is converted again for each kernel that
+        # reads it, right before it: a shared float32 copy of a float16 activation would stay live from the
+        # forward to the backward pass beside the float16 one and grow the arena past float32's.
+        self.casts = {}
 
     def add(self, op, inputs, attrs, shape, dtype, like):
         node = Node(self.graph.new_id(), op, inputs, attrs, shape, dtype, like.scope, like.source)
@@ -59,8 +62,11 @@ class _Rewriter:
         return node
 
     def cast(self, value, dtype, like):
-        """``value`` in ``dtype``: a Cast node (shared), or a new constant for a constant."""
-        key = (value.id, np.dtype(dtype).name)
+        """``value`` in ``dtype`` for the kernel ``like``: a Cast node, or a (shared) new constant for a constant."""
+        shared = (value.id, np.dtype(dtype).name, None)  # constants, and Casts the graph already had
+        if shared in self.casts:
+            return self.casts[shared]
+        key = shared if value.op == "const" else shared[:2] + (like.id,)
         if key not in self.casts:
             if value.op == "const":
                 node = Node(self.graph.new_id(), "const", [], {}, value.shape, dtype, value.scope, value.source)
@@ -79,7 +85,7 @@ class _Rewriter:
             if new is n:
                 self.nodes.append(n)
                 if n.op == "Cast":  # (a Cast already in the graph is reused)
-                    self.casts.setdefault((n.inputs[0].id, n.dtype.name), n)
+                    self.casts.setdefault((n.inputs[0].id, n.dtype.name, None), n)
             else:
                 self.replace[n.id] = new
         if not self.replace and len(self.nodes) == len(self.graph.nodes):
