@@ -27,12 +27,9 @@ from .tensor import Tensor
 _CALLS = []
 
 
-_FLOAT_TYPES = tuple(t for t in (mstype.float16, getattr(mstype, "bfloat16", None), mstype.float32) if t is not None)
-
-
 def _cast_float(value, dtype):
     """A float Tensor argument of a mixed-precision cell, cast to its compute dtype (others unchanged)."""
-    if isinstance(value, Tensor) and value.dtype.np.kind == "f" and value.dtype != dtype:
+    if isinstance(value, Tensor) and mstype.is_float(value.dtype.np) and value.dtype != dtype:
         return SESSION.ops().cast(value, dtype)
     return value
 
@@ -135,7 +132,7 @@ class Cell:
         of each are cast to it, and so are the float Parameters their ops read (the Parameters themselves,
         the master copies the optimizer updates, keep their dtype). Returns the cell (MindSpore's
         ``Cell.to_float``)."""
-        if dst_type not in _FLOAT_TYPES:
+        if dst_type not in (mstype.float16, mstype.float32) and str(getattr(dst_type, "np", "")) != "bfloat16":
             raise ValueError(f"For 'to_float', the argument 'dst_type' should be float32, float16 or bfloat16, "
                              f"but got {dst_type}.")
         for _, cell in self.cells_and_names():

@@ -81,7 +81,7 @@ class WithEvalCell(Cell):
 
     def construct(self, data, label):
         outputs = self._network(data)
-        if self.add_cast_fp32 and outputs.dtype.np.kind == "f":
+        if self.add_cast_fp32 and mstype.is_float(outputs.dtype.np):
             outputs = ops.cast(outputs, mstype.float32)
         loss = self._loss_fn(outputs, label) if self._loss_fn is not None else outputs
         return loss, outputs, label

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..graph import trace
 from ..graph.cell import calling_cell
+from ..graph.dtype import is_float
 from ..graph.opdef import OPS, OpDef, OpError, OpKind, OpTypeError, Spec, register
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
@@ -58,7 +59,7 @@ def cell_precision_reads(values):
 
 def _cast(t, dtype):
     target = np.dtype(getattr(dtype, "np", dtype))
-    if t.dtype.np.kind != "f" or t.dtype.np == target:
+    if not is_float(t.dtype.np) or t.dtype.np == target:
         return t
     return _apply("Cast", [t], {"dtype": target})
 

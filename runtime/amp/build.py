@@ -42,7 +42,7 @@ class _LossInFloat32(Cell):
 
 
 def _float32(t):
-    return ops.cast(t, mstype.float32) if t.dtype.np.kind == "f" else t
+    return ops.cast(t, mstype.float32) if mstype.is_float(t.dtype.np) else t
 
 
 def _check_args(level, kwargs):
@@ -56,7 +56,7 @@ def _check_args(level, kwargs):
 
 def _cast_network(network, level, config):
     cast_type = config["cast_model_type"]
-    if cast_type in (mstype.float16, getattr(mstype, "bfloat16", None)):
+    if cast_type != mstype.float32:  # float16, or ml_dtypes' bfloat16
         network.to_float(cast_type)
         if config["keep_batchnorm_fp32"]:
             keep_float32(network, AMP_BLACK_LIST, cast_type)

@@ -26,7 +26,9 @@ AMP_BLACK_LIST = [nn.BatchNorm1d, nn.BatchNorm2d]
 _WHITE_OPS = frozenset({"Conv2D", "Conv2DBackpropInput", "MatMul", "BatchMatMul", "ReLU", "PReLU"})
 _LEVELS = ("O0", "O1", "O2", "O3")
 logger = logging.getLogger("minispore")
-_LOW_TYPES = (mstype.float16,) + ((mstype.bfloat16,) if hasattr(mstype, "bfloat16") else ())
+def _is_low(dtype):
+    """float16, or bfloat16 (ml_dtypes' type: known once the program imported ml_dtypes)."""
+    return dtype == mstype.float16 or str(getattr(dtype, "np", "")) == "bfloat16"
 
 
 def get_white_list():
@@ -55,7 +57,7 @@ class _OutputTo(Cell):
 
 
 def _to(value, dtype):
-    return ops.cast(value, dtype) if value.dtype.np.kind == "f" else value
+    return ops.cast(value, dtype) if mstype.is_float(value.dtype.np) else value
 
 
 def _replace_child(parent, name, new):
@@ -80,7 +82,7 @@ def _check(network, amp_level, dtype):
     if not isinstance(network, Cell):
         raise TypeError(f"For 'auto_mixed_precision', the argument 'network' must be a Cell, but got "
                         f"{type(network).__name__}.")
-    if dtype not in _LOW_TYPES:
+    if not _is_low(dtype):
         raise ValueError(f"For 'auto_mixed_precision', the argument 'dtype' must be float16 or bfloat16, but got "
                          f"{dtype}.")
     if amp_level not in _LEVELS:
