@@ -119,3 +119,12 @@ def test_bad_arguments():
         custom_mixed_precision(ConvBNNet())
     with pytest.raises(ValueError, match="dst_type"):
         nn.Dense(2, 2).to_float(ms.int32)
+
+
+def test_bfloat16_levels():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    net = auto_mixed_precision(nn.Dense(4, 3), "O3", ms.dtype.bfloat16)
+    out = net(Tensor(np.ones((2, 4), np.float32)))
+    assert out.dtype == ms.float32  # the network's output is cast back
+    assert any(n.dtype == np.dtype(ml_dtypes.bfloat16) for n in net.compiled_graph().nodes)
+    assert nn.Dense(2, 2).to_float(ms.dtype.bfloat16)._mixed_precision_type == ms.dtype.bfloat16
