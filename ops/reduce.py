@@ -43,7 +43,14 @@ def _check_contiguous(specs, axis, keep_dims):
 
 
 def _ref(fn):
-    return lambda x, axis, keep_dims: fn(x, axis=axis, keepdims=keep_dims)
+    """The numpy reduction; 16-bit floats accumulate in float32 and the result is rounded back (MindSpore's
+    float16 reductions; numpy would accumulate in float16 along some axes)."""
+
+    def reference(x, axis, keep_dims):
+        wide = x.astype(np.float32) if x.dtype.itemsize == 2 and x.dtype.kind in "fV" else x
+        return np.asarray(fn(wide, axis=axis, keepdims=keep_dims)).astype(x.dtype)
+
+    return reference
 
 
 register(OpDef("ReduceSum", infer=_check_contiguous, reference=_ref(np.sum), grad=_sum_grad))
