@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from . import dtype as mstype
 from . import executor_hook, trace
-from .parameter import Parameter
+from .parameter import Parameter, ParameterTuple
 from .session import SESSION
 from .tensor import Tensor
 
@@ -45,6 +45,7 @@ class Cell:
     def __init__(self, auto_prefix=True, flags=None):
         object.__setattr__(self, "_params", OrderedDict())
         object.__setattr__(self, "_cells", OrderedDict())
+        object.__setattr__(self, "_param_tuples", OrderedDict())  # ParameterTuple attribute -> {name: Parameter}
         object.__setattr__(self, "_auto_prefix", auto_prefix)
         object.__setattr__(self, "_compile_cache", executor_hook.CompileCache())
         object.__setattr__(self, "training", False)
@@ -68,6 +69,9 @@ class Cell:
                 value.name = name
             self._params[name] = value
             self._cells.pop(name, None)
+        elif isinstance(value, ParameterTuple):
+            self._check_init()
+            self._set_parameter_tuple(name, value)
         elif isinstance(value, Cell):
             self._check_init()
             if self._auto_prefix:
@@ -85,7 +89,30 @@ class Cell:
             del self._cells[name]
         object.__setattr__(self, name, value)
 
+    def _set_parameter_tuple(self, name, value):
+        """List a ParameterTuple attribute's Parameters with this cell's own, keyed by their names (as
+        MindSpore's ``_set_attr_for_parameter_tuple``), so ``parameters_and_names()`` lists an optimizer's
+        ``moments`` (``moments.<param>``) and checkpoints save them. Names are kept as they are. They are
+        held apart from ``_params`` and listed after the cell's own Parameters (MindSpore interleaves them
+        in assignment order; the same for every optimizer's state, which is assigned last)."""
+        tuples = self.__dict__.setdefault("_param_tuples", OrderedDict())
+        tuples.pop(name, None)
+        keys, seen = OrderedDict(), set()
+        for i, p in enumerate(value):
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            key = p.name if p._name is not None else f"{name}.{i}"
+            if key in keys:
+                raise ValueError(f"For 'Cell', the Parameters in the ParameterTuple '{name}' must have unique "
+                                 f"names, but '{key}' appears twice.")
+            keys[key] = p
+        tuples[name] = keys
+        self._params.pop(name, None)
+        self._cells.pop(name, None)
+
     def __delattr__(self, name):
+        self.__dict__.get("_param_tuples", {}).pop(name, None)
         self._params.pop(name, None)
         self._cells.pop(name, None)
         object.__delattr__(self, name)
@@ -170,11 +197,17 @@ class Cell:
         seen = set()
         cells = self.cells_and_names(name_prefix=name_prefix) if expand else [(name_prefix, self)]
         for cell_name, cell in cells:
-            for name, p in cell._params.items():
+            for name, p in cell._own_parameters():
                 if p is None or id(p) in seen:
                     continue
                 seen.add(id(p))
                 yield (f"{cell_name}.{name}" if cell_name else name), p
+
+    def _own_parameters(self):
+        """(key, Parameter) of this cell's own Parameters, then those of its ParameterTuple attributes."""
+        yield from self._params.items()
+        for tup in self.__dict__.get("_param_tuples", {}).values():
+            yield from tup.items()
 
     def get_parameters(self, expand=True):
         for _, p in self.parameters_and_names(expand=expand):

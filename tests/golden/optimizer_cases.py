@@ -92,6 +92,8 @@ def optimizer_state(opt):
             out[value.name] = value
         elif isinstance(value, ParameterTuple) and value is not opt.parameters:
             out.update((p.name, p) for p in value)
+    updated = {id(p) for p in opt.parameters}  # parameters_and_names() lists these too (as MindSpore)
     for _, p in opt.parameters_and_names():
-        out.setdefault(p.name, p)
+        if id(p) not in updated:
+            out.setdefault(p.name, p)
     return out
