@@ -1,5 +1,6 @@
 """Training callbacks with ``mindspore.train``'s names: Callback, RunContext, LossMonitor,
-TimeMonitor, History, LambdaCallback.
+TimeMonitor, History, LambdaCallback (and, from callbacks_lr.py and progress.py, LearningRateScheduler,
+EarlyStopping, ReduceLROnPlateau, ProgressBar).
 
 ``Model.train``/``eval`` call the ``on_train_*``/``on_eval_*`` hooks with a RunContext whose
 ``original_args()`` is the ``cb_params`` namespace (a dict with attribute access) holding the
@@ -158,13 +159,25 @@ for _phase in ("train", "eval"):
 
 
 def _handle_loss(net_outputs):
-    """The loss a network returned, as a number: the mean of a Tensor (the first element of a tuple)."""
+    """MindSpore's ``_handle_loss``: a Tensor becomes the Python float of its mean (printed at full precision,
+    ``2.274034261703491``); a tuple gives its first element, left a Tensor (printed as the Tensor prints)."""
     loss = net_outputs
-    if isinstance(loss, (tuple, list)) and loss and isinstance(loss[0], Tensor):
-        loss = loss[0]
-    if isinstance(loss, Tensor):
-        loss = np.mean(loss.asnumpy())
+    if isinstance(loss, (tuple, list)):
+        if loss and isinstance(loss[0], Tensor):
+            loss = loss[0]
+    elif isinstance(loss, Tensor):
+        loss = float(np.mean(loss.asnumpy()))
     return loss
+
+
+def _loss_value(net_outputs):
+    """The loss as a float (the mean of the first output), or None when the outputs hold no number."""
+    loss = net_outputs[0] if isinstance(net_outputs, (tuple, list)) and net_outputs else net_outputs
+    if isinstance(loss, Tensor):
+        return float(np.mean(loss.asnumpy()))
+    if isinstance(loss, numbers.Real):
+        return float(loss)
+    return None
 
 
 def _check_int(value, name, cls, positive):
@@ -177,52 +190,73 @@ def _check_int(value, name, cls, positive):
 
 class LossMonitor(Callback):
     """Print the loss every ``per_print_times`` steps (0: never) as ``epoch: E step: S, loss is L``
-    (S counts from 1 within the epoch), and eval results at epoch end when ``Model.fit`` set them.
-    A NaN or infinite loss raises ValueError to stop training."""
+    (S counts from 1 within the epoch; L the Python float of the loss, at full precision, as MindSpore 2.x
+    prints it), and ``Eval result: epoch E, metrics: {...}`` at epoch end when ``Model.fit`` evaluated.
+    A NaN or infinite loss raises MindSpore's ValueError to stop training (a loss-scaling cell's
+    ``(loss, overflow, scale)`` is not checked, as in MindSpore: its overflowing steps are skipped)."""
 
     def __init__(self, per_print_times=1):
         super().__init__()
         self._per_print_times = _check_int(per_print_times, "per_print_times", "LossMonitor", positive=False)
         self._last_print_time = 0
 
-    def on_train_step_end(self, run_context):
+    def step_end(self, run_context):
         cb_params = run_context.original_args()
+        cur_epoch_num = cb_params.get("cur_epoch_num", 1)
         loss = _handle_loss(cb_params.net_outputs)
         cur_step_in_epoch = (cb_params.cur_step_num - 1) % cb_params.batch_num + 1
-        if isinstance(loss, numbers.Real) and (np.isnan(loss) or np.isinf(loss)):
-            raise ValueError(f"epoch: {cb_params.cur_epoch_num} step: {cur_step_in_epoch}. Invalid loss, "
-                             "terminating training.")
+        if isinstance(loss, float) and (np.isnan(loss) or np.isinf(loss)):
+            raise ValueError(f"In epoch: {cur_epoch_num} step: {cur_step_in_epoch}, loss is NAN or INF, "
+                             "training process cannot continue, terminating training.")
         # a new run (or a resumed one) restarts the step count: move the last print back before it
         step_back = max(self._per_print_times, cb_params.batch_num if cb_params.get("dataset_sink_mode") else 1)
         while self._per_print_times != 0 and cb_params.cur_step_num <= self._last_print_time:
             self._last_print_time -= step_back
         if self._per_print_times != 0 and cb_params.cur_step_num - self._last_print_time >= self._per_print_times:
             self._last_print_time = cb_params.cur_step_num
-            print(f"epoch: {cb_params.cur_epoch_num} step: {cur_step_in_epoch}, loss is {loss!s}", flush=True)
+            print(f"epoch: {cur_epoch_num} step: {cur_step_in_epoch}, loss is {loss!s}", flush=True)
 
     def on_train_epoch_end(self, run_context):
         cb_params = run_context.original_args()
         metrics = cb_params.get("metrics")
         if metrics:
-            print(f"Eval result: epoch {cb_params.cur_epoch_num}, metrics: {metrics!s}", flush=True)
+            print(f"Eval result: epoch {cb_params.cur_epoch_num}, metrics: {metrics!s}")
 
 
 class TimeMonitor(Callback):
-    """Print each epoch's time and its mean step time:
-    ``Train epoch time: 12.345 ms, per step time: 1.234 ms``. The step count is the run's batch_num,
-    or ``data_size`` when the run does not know it."""
+    """Print each epoch's time and its mean step time, MindSpore's
+    ``Train epoch time: 12.345 ms, per step time: 1.234 ms`` (``Eval ...`` in evaluation: as in MindSpore it
+    uses the shared 1.x hooks, so ``Model.fit`` times its evaluations too), with ``data_time=True``
+    `` (data time: 0.123 ms)``, the mean time per step spent waiting for the dataset. The step count is the
+    run's batch_num, or ``data_size`` when the run does not know it."""
 
-    def __init__(self, data_size=None):
+    def __init__(self, data_size=None, data_time=False):
         super().__init__()
         if data_size is not None:
             _check_int(data_size, "data_size", "TimeMonitor", positive=True)
+        if not isinstance(data_time, bool):
+            raise TypeError(f"For 'TimeMonitor', the argument 'data_time' must be bool, but got "
+                            f"{type(data_time).__name__}")
         self.data_size = data_size
+        self.data_time = data_time
+        self.data_time_sum = 0.0
+        self.data_time_start = 0.0
         self.epoch_time = time.time()
 
-    def on_train_epoch_begin(self, run_context):
-        self.epoch_time = time.time()
+    def on_train_step_begin(self, run_context):
+        if self.data_time and not run_context.original_args().get("dataset_sink_mode"):
+            self.data_time_sum += time.time() - self.data_time_start
 
-    def on_train_epoch_end(self, run_context):
+    def on_train_step_end(self, run_context):
+        if self.data_time:
+            self.data_time_start = time.time()
+
+    def epoch_begin(self, run_context):
+        self.epoch_time = time.time()
+        self.data_time_sum = 0.0
+        self.data_time_start = time.time()
+
+    def epoch_end(self, run_context):
         epoch_ms = (time.time() - self.epoch_time) * 1000
         cb_params = run_context.original_args()
         step_size = self.data_size
@@ -232,8 +266,10 @@ class TimeMonitor(Callback):
         if not step_size:
             raise ValueError("For 'TimeMonitor', the number of steps per epoch is unknown: pass data_size")
         mode = cb_params.get("mode", "")
-        print(f"{mode.title()} epoch time: {epoch_ms:5.3f} ms, per step time: {epoch_ms / step_size:5.3f} ms",
-              flush=True)
+        line = f"{mode.title()} epoch time: {epoch_ms:5.3f} ms, per step time: {epoch_ms / step_size:5.3f} ms"
+        if self.data_time and not cb_params.get("dataset_sink_mode"):
+            line += f" (data time: {self.data_time_sum * 1000 / step_size:5.3f} ms)"
+        print(line, flush=True)
 
 
 def _is_loss_scale_output(outputs):
@@ -248,7 +284,7 @@ class History(Callback):
     """Records training as it runs and makes it readable by the callbacks after it
     (``cb_params.history`` is this object during training):
 
-    - per epoch, as MindSpore: ``epoch`` (the epoch numbers) and ``history`` (``{'net_output': [...],
+    - per epoch, as MindSpore: ``epoch`` (``{'epoch': [1, 2, ...]}``) and ``history`` (``{'net_output': [...],
       <metric>: [...]}``; net_output is the loss of the epoch's last step, metrics come from ``Model.fit``);
     - per step: ``steps``, a dict of lists: ``step``, ``epoch``, ``loss``, and ``lr`` (from
       ``optimizer.get_lr()``, read before the step, so it is the rate the step used), ``loss_scale``
@@ -258,13 +294,13 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.epoch = []
+        self.epoch = None
         self.history = {}
         self.steps = {"step": [], "epoch": [], "loss": [], "lr": [], "loss_scale": [], "overflow": []}
         self._lr = None
 
     def on_train_begin(self, run_context):
-        self.epoch = []
+        self.epoch = {"epoch": []}
         run_context.original_args()["history"] = self
 
     def on_train_step_begin(self, run_context):
@@ -284,38 +320,54 @@ class History(Callback):
         if _is_loss_scale_output(outputs):
             overflow = bool(np.all(outputs[1].asnumpy())) if isinstance(outputs[1], Tensor) else outputs[1]
             scale = float(np.mean(outputs[2].asnumpy())) if isinstance(outputs[2], Tensor) else outputs[2]
-        loss = _handle_loss(outputs)
         record = {"step": cb_params.cur_step_num, "epoch": cb_params.cur_epoch_num,
-                  "loss": float(loss) if isinstance(loss, numbers.Real) else loss, "lr": self._lr,
+                  "loss": _loss_value(outputs), "lr": self._lr,
                   "loss_scale": scale, "overflow": overflow}
         for key, value in record.items():
             self.steps[key].append(value)
 
     def on_train_epoch_end(self, run_context):
         cb_params = run_context.original_args()
-        self.epoch.append(cb_params.cur_epoch_num)
-        current = {"net_output": _handle_loss(cb_params.get("net_outputs"))}
+        if self.epoch is None:
+            self.epoch = {"epoch": []}
+        self.epoch["epoch"].append(cb_params.get("cur_epoch_num", 1))
+        outputs = cb_params.get("net_outputs")
+        net_output = outputs[0] if isinstance(outputs, (tuple, list)) and outputs else outputs
+        if isinstance(net_output, Tensor):
+            net_output = np.mean(net_output.asnumpy())
+        current = {"net_output": net_output}
         current.update(cb_params.get("metrics") or {})
         for key, value in current.items():
             self.history.setdefault(key, []).append(value)
 
 
 class LambdaCallback(Callback):
-    """A callback from functions: ``LambdaCallback(on_train_step_end=lambda run_context: ...)``."""
+    """A callback from functions, each called with the RunContext:
+    ``LambdaCallback(on_train_step_end=lambda run_context: ...)``; MindSpore's twelve keyword arguments
+    (``on_train_epoch_begin`` ... ``on_eval_end``), each a callable or None."""
 
     _HOOKS = ("on_train_epoch_begin", "on_train_epoch_end", "on_train_step_begin", "on_train_step_end",
               "on_train_begin", "on_train_end", "on_eval_epoch_begin", "on_eval_epoch_end", "on_eval_step_begin",
               "on_eval_step_end", "on_eval_begin", "on_eval_end")
 
-    def __init__(self, **hooks):
+    def __init__(self, on_train_epoch_begin=None, on_train_epoch_end=None, on_train_step_begin=None,
+                 on_train_step_end=None, on_train_begin=None, on_train_end=None, on_eval_epoch_begin=None,
+                 on_eval_epoch_end=None, on_eval_step_begin=None, on_eval_step_end=None, on_eval_begin=None,
+                 on_eval_end=None):
         super().__init__()
-        for name, fn in hooks.items():
-            if name not in self._HOOKS:
-                raise TypeError(f"For 'LambdaCallback', unknown hook '{name}'; hooks: {list(self._HOOKS)}")
-            if fn is not None:
-                if not callable(fn):
-                    raise TypeError(f"For 'LambdaCallback', '{name}' must be callable, but got {type(fn).__name__}")
-                setattr(self, name, fn)
+        given = dict(zip(self._HOOKS, (on_train_epoch_begin, on_train_epoch_end, on_train_step_begin,
+                                       on_train_step_end, on_train_begin, on_train_end, on_eval_epoch_begin,
+                                       on_eval_epoch_end, on_eval_step_begin, on_eval_step_end, on_eval_begin,
+                                       on_eval_end)))
+        for name, fn in given.items():
+            if fn is not None and not callable(fn):
+                raise TypeError(f"For 'LambdaCallback', '{name}' must be callable, but got {type(fn).__name__}")
+            # as MindSpore: an unset hook does nothing (it does not fall back to the 1.x hooks)
+            setattr(self, name, fn if fn is not None else _noop)
+
+
+def _noop(run_context):
+    return None
 
 
 __all__ = ["Callback", "RunContext", "CallbackList", "LossMonitor", "TimeMonitor", "History", "LambdaCallback"]

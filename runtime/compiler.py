@@ -6,6 +6,7 @@ Everything a user calls outside a trace (a Cell, a gradient function, an optimiz
 strings) are constants of the signature, so a new value recompiles.
 """
 
+import threading
 import time
 
 from ..backends import backend_options, create_backend
@@ -156,6 +157,45 @@ def compile_function(fn, tdef, leaves, name):
     return CompiledGraph(graph, plan, backend.storage(), out_tdef, timings)
 
 
+# A compile (trace, passes, codegen and the first run, where numba compiles the kernels) that takes longer
+# than this many seconds says so on the 'minispore' logger at WARNING, which Python prints on stderr when
+# logging is not configured; faster compiles stay silent. None turns the line off.
+LONG_COMPILE_SECONDS = 1.0
+
+
+class _LongCompileNotice:
+    """Says ``minispore: compiling <name> (<why>) ...`` once a compile has run LONG_COMPILE_SECONDS (from a
+    timer thread, so the line shows while the user waits), and how long it took when it ends."""
+
+    def __init__(self, name, reason):
+        self.name, self.reason = name, reason
+        self.fired = False
+        self.timer = None
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        if LONG_COMPILE_SECONDS is not None:
+            self.timer = threading.Timer(LONG_COMPILE_SECONDS, self._fire)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def _fire(self):
+        self.fired = True
+        logger.warning("minispore: compiling %s (%s) ...", self.name, self.reason)
+
+    def __exit__(self, exc_type, *err):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer.join()
+        if self.fired and exc_type is None:
+            logger.warning("minispore: compiled %s in %.1f s%s", self.name, time.perf_counter() - self.t0,
+                           self.detail)
+        return None
+
+    detail = ""
+
+
 def run_compiled(cache, fn, args, name, mode_key=None):
     leaves = []
     tdef = flatten(args, leaves)
@@ -165,8 +205,10 @@ def run_compiled(cache, fn, args, name, mode_key=None):
     key = (tdef, tuple((t._data.shape, t._data.dtype) for t in leaves), context.version(), SESSION.param_version,
            mode_key)
     compiled = cache.entries.get(key)
-    if compiled is None:
-        reason = _describe_change(list(cache.entries), key)
+    if compiled is not None:
+        return compiled(leaves)
+    reason = _describe_change(list(cache.entries), key)
+    with _LongCompileNotice(name, reason) as notice:
         t0 = time.perf_counter()
         compiled = compile_function(fn, tdef, leaves, name)
         cache.entries[key] = compiled
@@ -177,7 +219,11 @@ def run_compiled(cache, fn, args, name, mode_key=None):
         logger.info("compiled %s (%d nodes): %s; %.1f ms (%s)%s", name, len(compiled.graph.nodes), reason,
                     total * 1e3, phases, arena)
         cache.last = compiled
-    return compiled(leaves)
+        out = compiled(leaves)  # the first run: numba compiles (or loads from its cache) the kernels here
+        jit = getattr(compiled, "jit_compiled", 0), getattr(compiled, "jit_loaded", 0)
+        notice.detail = f" (first run {compiled.timings.get('first run', 0.0):.1f} s: {jit[0]} kernels compiled, " \
+                        f"{jit[1]} loaded from the cache)"
+    return out
 
 
 SESSION.runner = run_compiled

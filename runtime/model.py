@@ -184,18 +184,24 @@ class Model:
 
     def fit(self, epoch, train_dataset, valid_dataset=None, valid_frequency=1, callbacks=None,
             dataset_sink_mode=False, valid_dataset_sink_mode=False, sink_size=-1, initial_epoch=0):
-        """Train, and every ``valid_frequency`` epochs (an int, or a list of epoch numbers) evaluate
-        ``valid_dataset``; the results are ``cb_params.metrics`` in the epoch-end callbacks."""
+        """Train, and after every ``valid_frequency``-th epoch (an int: epochs divisible by it; a list: those
+        epoch numbers) evaluate ``valid_dataset``, as MindSpore's ``Model.fit``. The evaluation runs the
+        ``on_eval_*`` hooks of the user's callbacks (minispore's own callbacks stay out, but TimeMonitor) with
+        the same cb_params (mode 'eval'); then the epoch-end callbacks see ``cb_params.metrics`` and
+        ``cb_params.eval_results`` (the metrics and ``eval_loss``, what EarlyStopping and ReduceLROnPlateau
+        monitor)."""
+        _check_bool(valid_dataset_sink_mode, "valid_dataset_sink_mode", "Model.fit")
         if valid_dataset is not None:
             if not self._metric_fns:
                 raise ValueError("For 'Model.fit', the model argument 'metrics' can not be None or empty when "
                                  "valid_dataset is given.")
+            _check_dataset(valid_dataset, "valid_dataset", "Model.fit")
             if isinstance(valid_frequency, list):
                 if not all(isinstance(e, int) and not isinstance(e, bool) for e in valid_frequency):
                     raise TypeError("For 'Model.fit', a list valid_frequency must hold epoch numbers (int)")
             else:
                 _check_int(valid_frequency, "valid_frequency", 1, "Model.fit")
-        valid = None if valid_dataset is None else (valid_dataset, valid_frequency)
+        valid = None if valid_dataset is None else (valid_dataset, valid_frequency, valid_dataset_sink_mode)
         self._run_train(epoch, train_dataset, callbacks, dataset_sink_mode, sink_size, initial_epoch, valid)
 
     def _run_train(self, epoch, dataset, callbacks, sink, sink_size, initial_epoch, valid=None):
@@ -221,11 +227,12 @@ class Model:
                     self._sink_epoch(batches, steps, endless, cbs, run_context)
                 else:
                     self._epoch(batches, cbs, run_context)
-                if valid is not None and self._eval_due(i + 1, epoch, valid[1]):
-                    cb.metrics = self.eval(valid[0])
+                if valid is not None and self._should_eval(i + 1, valid[1]):
+                    self._eval_in_fit(valid[0], cbs, cb)
                     self._train_network.set_train(True)
                 cbs.on_train_epoch_end(run_context)
                 cb.pop("metrics", None)
+                cb.pop("eval_results", None)
                 if run_context.get_stop_requested():
                     break
             cbs.on_train_end(run_context)
@@ -271,10 +278,28 @@ class Model:
                                  f"{start + total_steps} values)")
 
     @staticmethod
-    def _eval_due(epoch_num, last_epoch, frequency):
-        if isinstance(frequency, list):
-            return epoch_num in frequency
-        return epoch_num % frequency == 0 or epoch_num == last_epoch
+    def _should_eval(epoch_num, frequency):
+        """MindSpore's rule: an int frequency evaluates the epochs divisible by it, a list those epochs."""
+        return epoch_num % frequency == 0 if isinstance(frequency, int) else epoch_num in frequency
+
+    # minispore's (and MindSpore's) own callbacks that stay out of Model.fit's evaluation; TimeMonitor times it
+    _TRAIN_ONLY_CALLBACKS = ("LossMonitor", "History", "ModelCheckpoint", "CheckpointConfig", "SummaryCollector",
+                             "EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler", "ProgressBar",
+                             "BackupAndRestore", "OnRequestExit")
+
+    def _eval_in_fit(self, valid_dataset, cbs, cb):
+        """Evaluate inside ``fit`` with the training run's cb_params (as MindSpore: mode 'eval', its own
+        batch_num and step count, restored afterwards); sets ``cb.metrics`` and ``cb.eval_results``."""
+        saved = {k: cb.get(k) for k in ("mode", "cur_step_num", "batch_num", "dataset_sink_mode", "net_outputs")}
+        eval_cbs = CallbackList([c for c in cbs.callbacks if type(c).__name__ not in self._TRAIN_ONLY_CALLBACKS])
+        cb.eval_network = self._eval_network
+        cb.valid_dataset = valid_dataset
+        cb.batch_num = valid_dataset.get_dataset_size()
+        cb.mode = "eval"
+        cb.cur_step_num = 0
+        with eval_cbs:
+            self._eval_process(valid_dataset, eval_cbs, RunContext(cb), add_eval_loss=True)
+        cb.update(saved)
 
     @staticmethod
     def _batches(dataset, num_epochs, endless):
@@ -356,26 +381,41 @@ class Model:
         cbs = CallbackList(callbacks, "Model.eval")
         cb = _InternalCallbackParam(
             eval_network=self._eval_network, valid_dataset=valid_dataset, batch_num=valid_dataset.get_dataset_size(),
-            mode="eval", cur_step_num=0, cur_epoch_num=1, epoch_num=1, list_callback=cbs,
+            mode="eval", cur_step_num=0, cur_epoch_num=1, epoch_num=1, list_callback=cbs, network=self._network,
             dataset_sink_mode=dataset_sink_mode, net_outputs=None)
-        run_context = RunContext(cb)
+        with cbs:
+            return self._eval_process(valid_dataset, cbs, RunContext(cb))
+
+    def _eval_process(self, valid_dataset, cbs, run_context, add_eval_loss=False):
+        """One pass over ``valid_dataset`` with the eval hooks; ``add_eval_loss`` (fit) also sets
+        ``eval_results``: the metrics and ``eval_loss``, the mean of the eval network's loss output."""
+        cb = run_context.original_args()
         for metric in self._metric_fns.values():
             metric.clear()
+        eval_loss = Loss() if add_eval_loss and self._eval_indexes is not None else None
         self._eval_network.set_train(False)
-        with cbs:
-            cbs.on_eval_begin(run_context)
-            cbs.on_eval_epoch_begin(run_context)
-            for batch in valid_dataset.create_tuple_iterator(num_epochs=1):
-                cb.cur_step_num += 1
-                cbs.on_eval_step_begin(run_context)
-                outputs = self._eval_network(*batch)
-                cb.net_outputs = outputs
-                cbs.on_eval_step_end(run_context)
-                self._update_metrics(outputs)
-            cbs.on_eval_epoch_end(run_context)
-            metrics = {name: metric.eval() for name, metric in self._metric_fns.items()}
-            cb.metrics = metrics
-            cbs.on_eval_end(run_context)
+        cbs.on_eval_begin(run_context)
+        cbs.on_eval_epoch_begin(run_context)
+        for batch in valid_dataset.create_tuple_iterator(num_epochs=1):
+            cb.cur_step_num += 1
+            cb.eval_dataset_element = batch
+            cbs.on_eval_step_begin(run_context)
+            outputs = self._eval_network(*batch)
+            cb.net_outputs = outputs
+            cbs.on_eval_step_end(run_context)
+            self._update_metrics(outputs)
+            if eval_loss is not None:
+                eval_loss.update(outputs[self._eval_indexes[0]])
+            if run_context.get_stop_requested():
+                break
+        cbs.on_eval_epoch_end(run_context)
+        metrics = {name: metric.eval() for name, metric in self._metric_fns.items()}
+        cb.metrics = metrics
+        if add_eval_loss:
+            cb.eval_results = dict(metrics)
+            if eval_loss is not None:
+                cb.eval_results["eval_loss"] = eval_loss.eval()
+        cbs.on_eval_end(run_context)
         return metrics
 
     def predict(self, *predict_data, backend=None, config=None):
