@@ -1,10 +1,15 @@
 """Train LeNet-5 on MNIST-format data: MindSpore's LeNet tutorial with ``mindspore`` -> ``minispore``.
 
-    python examples/lenet.py [--data DIR] [--epochs 2] [--target CPU]
+    python examples/lenet.py [--data DIR] [--epochs 2] [--target CPU] [--ckpt-dir DIR] [--resume FILE]
 
 DIR holds the MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...). Without
 --data the script writes a small synthetic MNIST-format dataset (ten noisy stroke patterns, one per
 digit) to a temporary folder, so it runs on a machine with no network.
+
+--ckpt-dir saves a checkpoint at the end of every epoch (``lenet-<epoch>_<step>.ckpt``, the last three
+kept): parameters, momentum, global_step and learning rate. --resume FILE loads one into the training
+network and continues with the epoch after the one it was saved in (the dataset's shuffle order is not
+in the checkpoint, so the batches of a resumed epoch differ from an uninterrupted run's).
 """
 
 import argparse
@@ -16,7 +21,7 @@ import numpy as np
 import minispore as ms
 import minispore.dataset as ds
 from minispore import nn
-from minispore.train import Accuracy, LossMonitor, Model, TimeMonitor
+from minispore.train import Accuracy, CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeMonitor
 
 
 class LeNet5(nn.Cell):
@@ -76,6 +81,8 @@ def main():
     ap.add_argument("--data", help="folder with MNIST IDX files (default: synthetic data)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--target", default="CPU")
+    ap.add_argument("--ckpt-dir", help="save a checkpoint here at the end of every epoch")
+    ap.add_argument("--resume", help="a checkpoint to resume from (written by --ckpt-dir)")
     args = ap.parse_args()
 
     ms.set_context(mode=ms.GRAPH_MODE, device_target=args.target)
@@ -89,7 +96,17 @@ def main():
     opt = nn.Momentum(net.trainable_params(), learning_rate=0.01, momentum=0.9)
     model = Model(net, loss, opt, metrics={"accuracy": Accuracy()})
     steps = train_ds.get_dataset_size()
-    model.train(args.epochs, train_ds, callbacks=[LossMonitor(max(1, steps // 4)), TimeMonitor()])
+    callbacks = [LossMonitor(max(1, steps // 4)), TimeMonitor()]
+    if args.ckpt_dir:
+        config = CheckpointConfig(save_checkpoint_steps=steps, keep_checkpoint_max=3, append_info=["epoch_num"])
+        callbacks.append(ModelCheckpoint(prefix="lenet", directory=args.ckpt_dir, config=config))
+    initial_epoch = 0
+    if args.resume:
+        saved = ms.load_checkpoint(args.resume)
+        initial_epoch = int(saved.pop("epoch_num").asnumpy())
+        ms.load_param_into_net(model.train_network, saved)
+        print(f"resumed from {args.resume} after epoch {initial_epoch}")
+    model.train(args.epochs, train_ds, callbacks=callbacks, initial_epoch=initial_epoch)
     print("eval:", model.eval(test_ds))
 
 
