@@ -56,16 +56,17 @@ class GroupLR:
             raise TypeError(f"For '{cls_name}', learning_rate must be a float, a list of floats, a 1-D Tensor "
                             f"or a LearningRateSchedule, but got {type(lr).__name__}")
         if isinstance(lr, numbers.Real):
-            if lr < 0:
-                raise ValueError(f"For '{cls_name}', learning_rate must be >= 0, but got {lr}")
+            if not lr >= 0 or lr == float("inf"):  # (also NaN: every comparison with it is False)
+                raise ValueError(f"For '{cls_name}', learning_rate must be a finite number >= 0, but got {lr}")
             self.kind = "fixed"
             self.param = Parameter(Tensor(np.float32(lr)), name=name)
         else:
             values = np.asarray(lr, dtype=np.float64)
             if values.ndim != 1 or values.size == 0:
                 raise ValueError(f"For '{cls_name}', a dynamic learning_rate must be a non-empty 1-D list")
-            if (values < 0).any():
-                raise ValueError(f"For '{cls_name}', learning rates must be >= 0")
+            if not np.isfinite(values).all() or (values < 0).any():
+                raise ValueError(f"For '{cls_name}', learning rates must be finite numbers >= 0, but got "
+                                 f"{values[~(np.isfinite(values) & (values >= 0))][:3].tolist()}")
             self.kind = "list"
             self.param = Parameter(Tensor(values.astype(np.float32)), name=name)
 

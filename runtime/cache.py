@@ -6,9 +6,12 @@ file on disk is never stale; numba's own cache (``cache=True``) sits beside them
 """
 
 import importlib.util
+import logging
 import os
 import sys
 import tempfile
+
+logger = logging.getLogger("minispore")
 
 
 def default_cache_dir():
@@ -46,13 +49,44 @@ def import_file(module_name, path):
 
 class ModuleCache:
     """Generated modules in one folder: ``module(kind, digest, source)`` imports ``<kind>_<digest>.py``,
-    writing it first (atomically) when it is not there yet; returns (module, path)."""
+    writing it first (atomically) when it is not there yet; returns (module, path).
+
+    A file on disk that differs from its source (truncated, or edited by hand) is reported once at WARNING
+    and rewritten; a folder that cannot be written (read-only, full) is reported once at WARNING and
+    replaced by a temporary folder for the rest of the process, so compiling never fails on the cache."""
 
     def __init__(self, folder=None):
         self.folder = folder or default_cache_dir()
 
     def module(self, kind, digest, source):
+        name = f"minispore_{kind}_{digest}"
         path = os.path.join(self.folder, f"{kind}_{digest}.py")
-        if not os.path.exists(path):
+        if name in sys.modules:
+            return sys.modules[name], path
+        if not _holds(path, source):
+            if os.path.exists(path):
+                logger.warning("compile cache entry %s does not match its source (corrupted?); rebuilding it", path)
+            path = self._write(f"{kind}_{digest}.py", source)
+        return import_file(name, path), path
+
+    def _write(self, filename, source):
+        path = os.path.join(self.folder, filename)
+        try:
             write_atomic(path, source)
-        return import_file(f"minispore_{kind}_{digest}", path), path
+        except OSError as e:
+            fallback = tempfile.mkdtemp(prefix="minispore-cache-")
+            logger.warning("compile cache folder %s cannot be written (%s); compiling into %s for this process",
+                           self.folder, e, fallback)
+            self.folder = fallback
+            path = os.path.join(fallback, filename)
+            write_atomic(path, source)
+        return path
+
+
+def _holds(path, source):
+    """Whether ``path`` exists and holds exactly ``source``."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read() == source
+    except (OSError, UnicodeDecodeError):
+        return False
