@@ -143,7 +143,8 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
                 raise ValueError(f"For '{self.cls_name}' with sparse=True, 'labels' must be integer class indices "
                                  f"of shape {list(logits.shape[:-1])}, but got {labels.dtype} "
                                  f"{list(labels.shape)}.")
-            labels = F.one_hot(labels, logits.shape[-1], _const(1, logits.dtype), _const(0, logits.dtype))
+            labels = F.one_hot(labels, logits.shape[-1], _const(1, logits.dtype), _const(0, logits.dtype),
+                               check_range=True)
         elif labels.shape != logits.shape:
             raise ValueError(f"For '{self.cls_name}', 'labels' must have the shape of 'logits' "
                              f"{list(logits.shape)}, but got {list(labels.shape)}.")

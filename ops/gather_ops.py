@@ -89,7 +89,7 @@ def gather(input_params, input_indices, axis, batch_dims=0):
 
 # ---- OneHot --------------------------------------------------------------------------------
 
-def _one_hot_infer(specs, depth, axis):
+def _one_hot_infer(specs, depth, axis, check_range=False):
     i, on, off = specs
     _index_check(i, "OneHot")
     if on.shape != () or off.shape != ():
@@ -102,15 +102,20 @@ def _one_hot_infer(specs, depth, axis):
     return tuple(i.shape[:axis]) + (depth,) + tuple(i.shape[axis:]), on.dtype
 
 
-def _one_hot_ref(i, on, off, depth, axis):
+def _one_hot_ref(i, on, off, depth, axis, check_range=False):
+    if check_range and ((i < 0) | (i >= depth)).any():
+        raise ValueError(_LABEL_RANGE)
     hit = np.expand_dims(i, axis) == np.arange(depth).reshape((depth,) + (1,) * (i.ndim - axis))
     return np.where(hit, on, off)
 
 
+# ``check_range`` (class labels, e.g. of a sparse cross-entropy): an index outside [0, depth) is an error, as
+# in MindSpore's sparse losses, instead of a row of off_value (OneHot's own semantics).
+_LABEL_RANGE = "For 'OneHot', a label is out of range [0, num_classes)"
 register(OpDef("OneHot", infer=_one_hot_infer, reference=_one_hot_ref, nondiff=True))
 
 
-def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
+def one_hot(indices, depth, on_value=1, off_value=0, axis=-1, check_range=False):
     """out[..., j, ...] = on_value where indices == j, else off_value; the new axis of size ``depth``
     is inserted at ``axis`` (-1: last). Indices outside [0, depth) give a row of off_value.
     The output dtype is on_value's (a Python int gives int64, a float float32)."""
@@ -126,7 +131,8 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
     if on.ndim or off.ndim:
         on, off = reshape(on, ()), reshape(off, ())
     axis = i.ndim if axis == -1 else int(axis)
-    return apply("OneHot", i, on, off, depth=int(depth), axis=axis)
+    attrs = {"check_range": True} if check_range else {}  # (the default keeps existing graphs' attrs)
+    return apply("OneHot", i, on, off, depth=int(depth), axis=axis, **attrs)
 
 
 # ---- primitives ----------------------------------------------------------------------------

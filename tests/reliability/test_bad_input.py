@@ -73,3 +73,19 @@ def test_corrupted_compile_cache_entry_is_detected_and_rebuilt(tmp_path):
     assert second.stdout == first.stdout  # the same loss: the entry was rebuilt, not half-used
     assert "does not match its source" in second.stderr
     assert plans[0].read_text() == text
+
+
+def test_class_label_out_of_range_is_an_error_naming_the_users_line():
+    loss_fn = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    net = nn.Dense(4, 3)
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, loss_fn), nn.SGD(net.trainable_params(), 0.1))
+    x = Tensor(np.ones((2, 4), np.float32))
+    assert np.isfinite(train(x, Tensor(np.array([0, 2], np.int32))).asnumpy())
+    before = net.weight.asnumpy().copy()
+    for bad in ([0, 3], [-1, 0]):
+        with pytest.raises(ValueError, match=r"label is out of range \[0, num_classes\)") as err:
+            train(x, Tensor(np.array(bad, np.int32)))
+        assert "while running the compiled graph" in str(err.value)
+    np.testing.assert_array_equal(net.weight.asnumpy(), before)  # no update from the failed steps
+    with pytest.raises(ValueError, match="out of range"):  # the same check outside a compiled graph
+        loss_fn(Tensor(np.ones((2, 3), np.float32)), Tensor(np.array([0, 5], np.int32)))

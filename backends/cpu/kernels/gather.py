@@ -45,14 +45,20 @@ def gather_grad_kernel(d, indices, out, outer, n, inner):
 def _one_hot_args(node):
     axis = node.attrs["axis"]
     shape = node.inputs[0].shape
-    return (prod(shape[:axis]), node.attrs["depth"], prod(shape[axis:]))
+    return (prod(shape[:axis]), node.attrs["depth"], prod(shape[axis:]), bool(node.attrs.get("check_range", False)))
 
 
 @kernel("OneHot", "CPU", args=_one_hot_args)
-def one_hot_kernel(indices, on, off, out, outer, depth, inner):
+def one_hot_kernel(indices, on, off, out, outer, depth, inner, check_range):
     # An index outside [0, depth) matches no position: its row is all off_value (as MindSpore's CPU
-    # kernel). Indices are only compared, never used as addresses.
+    # kernel), unless ``check_range`` (class labels) makes it an error. Indices are only compared, never
+    # used as addresses.
     i2 = indices.reshape((outer, inner))
+    if check_range:
+        for a in range(outer):
+            for c in range(inner):
+                if i2[a, c] < 0 or i2[a, c] >= depth:
+                    raise ValueError("For 'OneHot', a label is out of range [0, num_classes)")
     o3 = out.reshape((outer, depth, inner))
     onv = on.reshape(on.size)[0]
     offv = off.reshape(off.size)[0]
