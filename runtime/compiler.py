@@ -19,6 +19,7 @@ from ..graph.tensor import Tensor
 from . import context
 from .cache import ModuleCache
 from .dump import GraphDumper
+from .interrupts import run_whole
 
 logger = context.logger
 
@@ -80,7 +81,7 @@ class CompiledGraph:
 
     def _run(self, leaves):
         try:
-            return self.plan.run([t._data for t in leaves])
+            return run_whole(self.plan.run, [t._data for t in leaves], self.graph.name)
         except KernelRunError as e:  # a kernel's run-time check (e.g. an index out of range)
             where = f"\n  at {e.node.location()}" if e.node is not None and e.node.location() else ""
             raise ValueError(f"{e}\n  while running the compiled graph of {self.graph.name}{where}") from None

@@ -10,11 +10,16 @@ yields the same order, and every epoch and repeat reshuffles, as in MindSpore. R
 numpy arrays, one per column; iterators turn them into Tensors.
 """
 
+import logging
+import time
+
 import numpy as np
 
 from ..graph.tensor import Tensor
 
+logger = logging.getLogger("minispore")
 _INT32_MAX = 2**31 - 1
+_COUNT_WARN_S = 10.0  # get_dataset_size counting a source's rows for longer than this warns (endless generator?)
 _CONFIG = {"seed": 5489, "num_parallel_workers": 8}  # MindSpore's defaults (5489: std::mt19937's)
 
 
@@ -73,11 +78,25 @@ def _to_column(value, where):
     """One column value as a numpy array (a copy, so a source reusing its buffers cannot change it)."""
     if isinstance(value, Tensor):
         return value.asnumpy()
-    arr = np.array(value)
-    if arr.dtype == object:
+    try:
+        arr = np.array(value)
+    except ValueError:  # numpy >= 1.24 refuses a ragged nested sequence ("inhomogeneous shape")
+        arr = None
+    if arr is None or arr.dtype == object:
+        got = "ragged rows" if arr is None else ("dtype object" if isinstance(value, np.ndarray) else "")
         raise TypeError(f"{where}: a column must be a number, a str or a regular (non-ragged) array, "
-                        f"but got {type(value).__name__}")
+                        f"but got {type(value).__name__}" + (f" of {got}" if got else ""))
     return arr
+
+
+def _tensor(value, name):
+    """A column value as a Tensor; a dtype no Tensor holds (str, bytes, complex) names the column."""
+    try:
+        return Tensor(value)
+    except TypeError as err:
+        raise TypeError(f"For 'create_tuple_iterator', column '{name}' has dtype {value.dtype}, which a minispore "
+                        f"Tensor cannot hold: convert it to numbers with dataset.map(...) (e.g. to float32 or "
+                        f"int32), drop it with dataset.project(...), or iterate with output_numpy=True") from err
 
 
 class DatasetBase:
@@ -109,9 +128,22 @@ class DatasetBase:
         n = self._num_rows()
         if n is None:
             if self._counted is None:  # unknown length (a generator): count one pass, as MindSpore does
-                self._counted = sum(1 for _ in self._rows((0,)))
+                self._counted = self._count_rows()
             n = self._counted
         return n
+
+    def _count_rows(self):
+        """One pass counted; a pass that runs long warns once, since an endless source would hang here silently."""
+        start, count, warned = time.monotonic(), 0, False
+        for _ in self._rows((0,)):
+            count += 1
+            if not warned and count % 1024 == 0 and time.monotonic() - start > _COUNT_WARN_S:
+                warned = True
+                logger.warning("get_dataset_size: counting the rows of a %s whose source has no __len__ has read %d "
+                               "rows in %.0f s and goes on; a source that never ends makes this hang: give it "
+                               "__len__ or num_samples, or use dataset.take(n)", type(self).__name__, count,
+                               time.monotonic() - start)
+        return count
 
     def get_batch_size(self):
         return self.children[0].get_batch_size() if self.children else 1
@@ -170,7 +202,7 @@ class _Iterator:
             self._epoch += 1
             raise
         values = [row[i] for i in self._index]
-        return self._pack(values if self._output_numpy else [Tensor(v) for v in values])
+        return self._pack(values if self._output_numpy else [_tensor(v, n) for v, n in zip(values, self._names)])
 
     def get_col_names(self):
         return list(self._names)

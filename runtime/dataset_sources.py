@@ -18,11 +18,13 @@ from .dataset_ops import Dataset
 logger = logging.getLogger("minispore")
 
 
-def _to_row(item, op):
+def _to_row(item, op, names):
     """A source item as a row: a tuple/list gives one column per element, anything else one column."""
+    def where(i):
+        return f"For '{op}', column '{names[i]}' (item {i} of a row)" if i < len(names) else f"For '{op}', item {i}"
     if isinstance(item, (tuple, list)):
-        return tuple(_to_column(v, f"For '{op}', item {i} of a row") for i, v in enumerate(item))
-    return (_to_column(item, f"For '{op}', a row"),)
+        return tuple(_to_column(v, where(i)) for i, v in enumerate(item))
+    return (_to_column(item, where(0)),)
 
 
 class _ArraySource:
@@ -50,6 +52,10 @@ class _SourceDataset(Dataset):
         super().__init__((), column_names)
         self._op, self._source = op, source
         self._random = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        # an iterator (a generator object: gen() rather than gen) can be read by one pass only; a second pass
+        # (the next epoch, or the pass after get_dataset_size counted the rows) would silently give no rows
+        self._one_shot = not self._random and not callable(source) and hasattr(source, "__next__")
+        self._read = False
         if not (self._random or callable(source) or hasattr(source, "__iter__")):
             raise TypeError(f"For '{op}', source must be a callable returning an iterator, an iterable or a "
                             f"random-accessible object (with __getitem__ and __len__), but got "
@@ -105,7 +111,8 @@ class _SourceDataset(Dataset):
     def _check_row(self, row):
         if len(row) != len(self._columns):
             raise RuntimeError(f"For '{self._op}', the source gave a row of {len(row)} column(s), but "
-                               f"column_names has {len(self._columns)}: {self._columns}")
+                               f"column_names has {len(self._columns)}: {self._columns} (a tuple or list item gives "
+                               f"one column per element; yield (array,) for a single column)")
         if self._types is not None:
             row = tuple(a.astype(t, copy=False) for a, t in zip(row, self._types))
         return row
@@ -115,13 +122,21 @@ class _SourceDataset(Dataset):
             arrays = isinstance(self._source, _ArraySource)
             for i in self._order(key):
                 item = self._source[int(i)]
-                yield self._check_row(item if arrays else _to_row(item, self._op))
+                yield self._check_row(item if arrays else _to_row(item, self._op, self._columns))
             return
+        if self._one_shot and self._read:
+            raise RuntimeError(
+                f"For '{self._op}', the source is an iterator ({type(self._source).__name__}) that an earlier pass "
+                "already read (a previous epoch, get_dataset_size() counting its rows, or output_shapes()), and an "
+                "iterator can be read only once: pass a callable returning a new iterator, e.g. the generator "
+                "function itself (GeneratorDataset(gen, ...), not GeneratorDataset(gen(), ...)), or an object with "
+                "__getitem__ and __len__")
+        self._read = True
         items = self._source() if callable(self._source) else iter(self._source)
         if self._num_samples:
             items = itertools.islice(items, self._num_samples)
         for item in items:
-            yield self._check_row(_to_row(item, self._op))
+            yield self._check_row(_to_row(item, self._op, self._columns))
 
     def _batch_rows(self, key, batch_size, drop_remainder):
         """Whole batches gathered with one fancy index per column (array sources only)."""
@@ -196,22 +211,52 @@ class NumpySlicesDataset(_SourceDataset):
                          shuffle, sampler, num_shards, shard_id)
 
 
-def _read_idx(path, magic, ndim):
-    """An IDX file (big-endian int32 magic and dims, then uint8 data) as an array."""
-    with open(path, "rb") as f:
-        buf = f.read()
+# first bytes of files often found in place of an IDX file, to say what the file is
+_FOREIGN = {b"\x1f\x8b": "a gzip archive: decompress it first (gunzip)", b"PK\x03\x04": "a zip archive: extract it",
+            b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"<": "a text/HTML file (a failed download?)"}
+_IDX = {2051: ("image", 3), 2049: ("label", 1)}
+
+
+def _read_idx(path, magic):
+    """An MNIST IDX file (big-endian int32 magic and dims, then uint8 data) as an array, checked as
+    MindSpore's MnistOp checks it: the header, the magic number, 28x28 images and the exact data length
+    (a truncated file, or one with bytes beyond its header's count, is refused). RuntimeErrors name the file."""
+    kind, ndim = _IDX[magic]
+    try:
+        with open(path, "rb") as f:
+            buf = f.read()
+    except OSError as err:
+        raise RuntimeError(f"Invalid MNIST file, failed to open {path}: {err.strerror or err} (the file is damaged "
+                           f"or permission denied)") from err
     header = 4 * (1 + ndim)
-    if len(buf) < header or int.from_bytes(buf[:4], "big") != magic:
-        raise RuntimeError(f"MnistDataset: '{path}' is not an MNIST IDX file (expected magic number {magic})")
+    got = int.from_bytes(buf[:4], "big")
+    if len(buf) >= 4 and got != magic:  # first: a foreign or swapped file says what it is, not "truncated"
+        what = next((f" (it is {d})" for sig, d in _FOREIGN.items() if buf.startswith(sig)), "")
+        if got in _IDX:
+            what = f" (that of an MNIST {_IDX[got][0]} file: is it misnamed?)"
+        raise RuntimeError(f"Invalid MNIST file, {path} is not an MNIST IDX {kind} file: expected magic number "
+                           f"{magic}, but got {got}{what}")
+    if len(buf) < header:
+        raise RuntimeError(f"Invalid MNIST file, {path} is truncated: it has {len(buf)} bytes, less than the "
+                           f"{header}-byte header of an IDX {kind} file")
     dims = [int.from_bytes(buf[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    if kind == "image" and dims[1:] != [28, 28]:
+        raise RuntimeError(f"Invalid MNIST file, shape of image in {path} should be (28, 28), but got "
+                           f"({dims[1]}, {dims[2]})")
     count = math.prod(dims)
-    if len(buf) - header < count:
-        raise RuntimeError(f"MnistDataset: '{path}' is truncated: {len(buf) - header} bytes of data for "
-                           f"shape {dims}")
+    if len(buf) - header != count:
+        state = "truncated" if len(buf) - header < count else "longer than its header says"
+        raise RuntimeError(f"Invalid MNIST file, {path} is {state}: its header gives {dims[0]} {kind}s "
+                           f"({count} bytes of data), but the file has {len(buf) - header} bytes after the header")
     return np.frombuffer(buf, np.uint8, count, header).reshape(dims)
 
 
 def _read_mnist(dataset_dir, usage):
+    try:
+        dataset_dir = os.fspath(dataset_dir)
+    except TypeError:
+        raise TypeError(f"For 'MnistDataset', dataset_dir must be a str (a folder path), but got "
+                        f"{type(dataset_dir).__name__}") from None
     if not os.path.isdir(dataset_dir):
         raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
     prefixes = {"train": ["train"], "test": ["t10k"], "all": ["train", "t10k"]}[usage]
@@ -221,19 +266,21 @@ def _read_mnist(dataset_dir, usage):
         img = [n for n in names if n.startswith(prefix) and "idx3-ubyte" in n]
         lbl = [n for n in names if n.startswith(prefix) and "idx1-ubyte" in n]
         if len(img) != len(lbl):
-            raise RuntimeError(f"MnistDataset: found {len(img)} image file(s) but {len(lbl)} label file(s) with "
-                               f"prefix '{prefix}' in {dataset_dir}")
+            raise RuntimeError(f"Invalid MNIST file, num of images should be equal to num of labels: found "
+                               f"{len(img)} image file(s) {img} but {len(lbl)} label file(s) {lbl} with prefix "
+                               f"'{prefix}' in {dataset_dir}")
         for i_name, l_name in zip(img, lbl):
-            im = _read_idx(os.path.join(dataset_dir, i_name), 2051, 3)
-            lb = _read_idx(os.path.join(dataset_dir, l_name), 2049, 1)
+            i_path, l_path = os.path.join(dataset_dir, i_name), os.path.join(dataset_dir, l_name)
+            im, lb = _read_idx(i_path, 2051), _read_idx(l_path, 2049)
             if len(im) != len(lb):
-                raise RuntimeError(f"MnistDataset: {i_name} has {len(im)} images but {l_name} has {len(lb)} labels")
+                raise RuntimeError(f"Invalid MNIST file, {i_path} has {len(im)} images but {l_path} has {len(lb)} "
+                                   f"labels: the images number should be equal to the labels number")
             images.append(im[..., None])
             labels.append(lb.astype(np.uint32))
-    if not images:
+    if not sum(len(i) for i in images):  # no files, or files of 0 images: MindSpore refuses both
         raise RuntimeError(f"MnistDataset: no valid data matching the dataset API MnistDataset in {dataset_dir}: "
                            f"expected {' and '.join(p + '-images-idx3-ubyte' for p in prefixes)} with their "
-                           "labels files")
+                           "labels files" + (" (the files found hold 0 images)" if images else ""))
     return np.concatenate(images), np.concatenate(labels)
 
 

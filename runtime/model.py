@@ -23,6 +23,7 @@ from .amp.build import build_train_network
 from .amp.loss_scale_manager import LossScaleManager
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
 from .compiler import current_backend
+from .dataset_checks import check_columns, check_size, empty_epoch_error, warn_non_finite_loss
 from .metrics import Loss, get_metrics
 
 _AMP_LEVELS = ("O0", "O1", "O2", "O3", "auto")
@@ -103,6 +104,8 @@ class Model:
     dict of name -> Metric. ``eval_indexes`` [loss, prediction, label] picks the eval network's
     outputs for the Loss metric and the others.
     """
+
+    _nonfinite_warned = False  # reset per training run by _train_plan; see warn_non_finite_loss
 
     def __init__(self, network, loss_fn=None, optimizer=None, metrics=None, eval_network=None, eval_indexes=None,
                  amp_level="O0", boost_level="O0", **kwargs):
@@ -196,6 +199,8 @@ class Model:
                 raise ValueError("For 'Model.fit', the model argument 'metrics' can not be None or empty when "
                                  "valid_dataset is given.")
             _check_dataset(valid_dataset, "valid_dataset", "Model.fit")
+            check_size(valid_dataset, "Model.fit", "valid_dataset")  # fail before training, not after an epoch
+            check_columns(valid_dataset, self._eval_network, "Model.fit", "valid_dataset")
             if isinstance(valid_frequency, list):
                 if not all(isinstance(e, int) and not isinstance(e, bool) for e in valid_frequency):
                     raise TypeError("For 'Model.fit', a list valid_frequency must hold epoch numbers (int)")
@@ -218,6 +223,19 @@ class Model:
         run_context = RunContext(cb)
         self._train_network.set_train(True)
         batches = self._batches(dataset, epoch - initial_epoch, endless)
+        try:
+            self._train_loop(epoch, initial_epoch, sink, steps, endless, batches, cbs, run_context, valid)
+        except BaseException:
+            # CheckpointConfig(exception_save=True): MindSpore's _save_final_ckpt saves a '_breakpoint' file
+            # on any exception (KeyboardInterrupt included: a step is never left half-applied, so the file is
+            # the state before or after the interrupted step) and re-raises
+            for c in cbs.callbacks:
+                if hasattr(c, "save_breakpoint"):
+                    c.save_breakpoint(cb)
+            raise
+
+    def _train_loop(self, epoch, initial_epoch, sink, steps, endless, batches, cbs, run_context, valid):
+        cb = run_context.original_args()
         with cbs:
             cbs.on_train_begin(run_context)
             for i in range(initial_epoch, epoch):
@@ -258,10 +276,16 @@ class Model:
             logger.info("The CPU cannot support dataset sink mode currently. So the training process will be "
                         "performed with dataset not sink.")
             sink = False
-        dataset_size = dataset.get_dataset_size()
+        dataset_size = check_size(dataset, "Model.train", "train_dataset")
         steps = sink_size if sink and sink_size > 0 else dataset_size
-        if dataset_size == 0:
-            raise ValueError("For 'Model.train', there is no valid data in the dataset (its size is 0).")
+        # the batches feed WithLossCell(data, label) with a loss_fn, else the network itself: check the column
+        # count now, before a step compiles, rather than as a TypeError from inside tracing
+        if self._loss_fn is not None:
+            check_columns(dataset, nn.WithLossCell, "Model.train", "train_dataset",
+                          " (with a loss_fn, the dataset should return two elements: data and label)")
+        else:
+            check_columns(dataset, self._network, "Model.train", "train_dataset")
+        self._nonfinite_warned = False  # warn_non_finite_loss reports once per run
         if steps < 0:
             raise ValueError("For 'Model.train', the dataset repeats forever: use a finite dataset (or, on a device "
                              "target with dataset sink, dataset_sink_mode=True with a positive sink_size)")
@@ -320,11 +344,14 @@ class Model:
 
         return stream()
 
-    def _step(self, batch, cb):
+    def _step(self, batch, cb, step_in_epoch=None):
         if self._loss_fn is not None and len(batch) != 2:
             raise ValueError(f"When 'loss_fn' is not None, 'train_dataset' should return two elements, but got "
                              f"{len(batch)}, please check the number of elements returned by 'train_dataset'")
         outputs = self._train_network(*batch)
+        if not self._nonfinite_warned:  # a NaN/Inf loss would otherwise train on silently (without LossMonitor)
+            step = step_in_epoch or (cb.cur_step_num - 1) % max(cb.batch_num, 1) + 1
+            self._nonfinite_warned = warn_non_finite_loss(outputs, batch, cb, step)
         manager = self._loss_scale_manager
         if manager is not None and isinstance(outputs, (tuple, list)) and hasattr(manager, "update_loss_scale") \
                 and manager.get_drop_overflow_update():
@@ -333,6 +360,7 @@ class Model:
 
     def _epoch(self, batches, cbs, run_context):
         cb = run_context.original_args()
+        start = cb.cur_step_num
         for batch in batches:
             cb.cur_step_num += 1
             cb.train_dataset_element = batch
@@ -341,6 +369,8 @@ class Model:
             cbs.on_train_step_end(run_context)
             if run_context.get_stop_requested():
                 break
+        if cb.cur_step_num == start:
+            raise empty_epoch_error("Model.train", "train_dataset", cb.cur_epoch_num, cb.batch_num)
 
     def _sink_epoch(self, batches, steps, endless, cbs, run_context):
         """One sink: the epoch's steps (``steps`` of them from the endless stream when sink_size > 0,
@@ -349,10 +379,10 @@ class Model:
         cbs.on_train_step_begin(run_context)
         done, outputs = 0, None
         for batch in itertools.islice(batches, steps) if endless else batches:
-            outputs = self._step(batch, cb)
             done += 1
+            outputs = self._step(batch, cb, done)
         if done == 0:
-            raise ValueError("For 'Model.train', the dataset produced no batch for this epoch")
+            raise empty_epoch_error("Model.train", "train_dataset", cb.cur_epoch_num, cb.batch_num)
         cb.cur_step_num += done
         cb.net_outputs = outputs
         cbs.on_train_step_end(run_context)
@@ -378,6 +408,8 @@ class Model:
             raise ValueError("For Model.eval, the model argument 'metrics' can not be None or empty, you should set "
                              "the argument 'metrics' for model.")
         _check_dataset(valid_dataset, "valid_dataset", "Model.eval")
+        check_size(valid_dataset, "Model.eval", "valid_dataset")
+        check_columns(valid_dataset, self._eval_network, "Model.eval", "valid_dataset")
         cbs = CallbackList(callbacks, "Model.eval")
         cb = _InternalCallbackParam(
             eval_network=self._eval_network, valid_dataset=valid_dataset, batch_num=valid_dataset.get_dataset_size(),
@@ -408,6 +440,8 @@ class Model:
                 eval_loss.update(outputs[self._eval_indexes[0]])
             if run_context.get_stop_requested():
                 break
+        if cb.cur_step_num == 0:  # else a metric's eval() fails on 0 samples, far from the cause
+            raise empty_epoch_error("Model.eval", "valid_dataset", 1, cb.batch_num)
         cbs.on_eval_epoch_end(run_context)
         metrics = {name: metric.eval() for name, metric in self._metric_fns.items()}
         cb.metrics = metrics

@@ -1,10 +1,12 @@
 """``CheckpointConfig`` and the ``ModelCheckpoint`` callback (``mindspore.train``): save the training
 network every N steps (or seconds) as ``{prefix}-{epoch}_{step}.ckpt``, keep the newest
-``keep_checkpoint_max`` files, and save the last step at the end of training.
+``keep_checkpoint_max`` files, save the last step at the end of training, and (``exception_save``) the state
+of the last whole step when training dies.
 
 Not written: MindSpore's ``{prefix}-graph.meta`` (the func-graph protobuf: minispore has no such format).
 """
 
+import logging
 import os
 import re
 import time
@@ -16,6 +18,8 @@ from ...graph.parameter import Parameter
 from ...graph.tensor import Tensor
 from ..callbacks import Callback
 from .ckpt import save_checkpoint
+
+logger = logging.getLogger("minispore")
 
 
 def _check_non_negative_int(value, name):
@@ -146,25 +150,33 @@ class ModelCheckpoint(Callback):
             raise TypeError(f"For 'ModelCheckpoint', the type of argument 'config' must be CheckpointConfig, but got "
                             f"{type(config)}.")
         self._directory = os.path.realpath(directory) if directory is not None else os.getcwd()
-        os.makedirs(self._directory, exist_ok=True)
+        try:
+            os.makedirs(self._directory, exist_ok=True)
+        except OSError as e:
+            raise type(e)(e.errno, f"For 'ModelCheckpoint', the checkpoint directory {self._directory} cannot be "
+                                   f"created ({e.strerror})") from None
+        if not os.access(self._directory, os.W_OK | os.X_OK):
+            raise PermissionError(f"For 'ModelCheckpoint', the checkpoint directory {self._directory} is not "
+                                  "writable")
         self._config = config
         self._suffix = ".safetensors" if config.format == "safetensors" else ".ckpt"
+        self._exception_prefix = prefix
         self._prefix = self._unused_prefix(prefix)
         self._last_triggered_step = 0
         self._last_time = time.time()
         self._last_time_for_keep = time.time()
-        self._kept = None
         self._latest_ckpt_file_name = ""
         self._files = []  # this run's files, oldest first
 
-    def _unused_prefix(self, prefix):
+    def _unused_prefix(self, prefix, breakpoint=False):
         """``prefix``, or ``prefix_1``, ``prefix_2`` ... when files of that prefix exist (MindSpore's
-        ``_chg_ckpt_file_name_if_same_exist``)."""
-        pattern = re.compile(r"^(.+?)(?:_(\d+))?-\d+_\d+(?:_breakpoint)?\.(?:ckpt|safetensors)$")
+        ``_chg_ckpt_file_name_if_same_exist``: periodic files and ``_breakpoint`` files count separately)."""
+        tail = r"_breakpoint\.ckpt" if breakpoint else r"\.(?:ckpt|safetensors)"
+        pattern = re.compile(r"^(.+?)(?:_(\d+))?-\d+_\d+" + tail + "$")
         taken = -1
         for name in os.listdir(self._directory):
             m = pattern.match(name)
-            if m and m.group(1) == prefix:
+            if m and m.group(1) == prefix and (breakpoint or not name.endswith("_breakpoint.ckpt")):
                 taken = max(taken, int(m.group(2) or 0))
         return prefix if taken < 0 else f"{prefix}_{taken + 1}"
 
@@ -206,37 +218,69 @@ class ModelCheckpoint(Callback):
                 oldest = min(existing, key=os.path.getmtime)
                 self._remove(oldest)
                 existing.remove(oldest)
-        elif cfg.keep_checkpoint_per_n_minutes and existing:
-            # one file per n minutes is kept: the newest one goes when it is not n minutes after the last kept
-            now = time.time()
-            if now - self._last_time_for_keep < cfg.keep_checkpoint_per_n_minutes * 60:
-                if existing[-1] != self._kept:
-                    self._remove(existing[-1])
-                    existing.pop()
+        elif cfg.keep_checkpoint_per_n_minutes:
+            # MindSpore's keep_one_ckpoint_per_minutes: within a window of n minutes only the oldest file of
+            # the last n minutes survives; a new window starts once n minutes passed since the last one began
+            now, window = time.time(), cfg.keep_checkpoint_per_n_minutes * 60
+            if now - self._last_time_for_keep < window:
+                recent = [f for f in existing if now - os.path.getmtime(f) < window]
+                oldest = min(recent, key=os.path.getmtime, default=None)
+                for f in recent:
+                    if f != oldest:
+                        self._remove(f)
+                        existing.remove(f)
             else:
                 self._last_time_for_keep = now
-                self._kept = existing[-1]
         self._files = existing
 
-    def _save(self, cb_params):
-        cfg = self._config
-        step = cb_params.cur_step_num
+    @staticmethod
+    def _step_in_epoch(cb_params):
         batch_num = max(int(cb_params.get("batch_num") or 1), 1)
-        step_in_epoch = (step - 1) % batch_num + 1
-        name = f"{self._prefix}-{cb_params.cur_epoch_num}_{step_in_epoch}{self._suffix}"
+        return (cb_params.cur_step_num - 1) % batch_num + 1
+
+    def save_breakpoint(self, cb_params):
+        """``exception_save``: called by ``Model.train`` when training dies (an error or Ctrl-C), writes
+        ``{prefix}-{epoch}_{step}_breakpoint.ckpt`` with the state of the last completed step, as MindSpore's
+        ``_save_final_ckpt`` does; a failure to save is logged, never hides the training error."""
+        if not self._config.exception_save or cb_params.get("mode", "train") != "train":
+            return
+        prefix = self._unused_prefix(self._exception_prefix, breakpoint=True)
+        name = f"{prefix}-{cb_params.cur_epoch_num}_{self._step_in_epoch(cb_params)}_breakpoint.ckpt"
         path = os.path.join(self._directory, name)
-        self._rotate()
-        network = cfg.saved_network if cfg.saved_network is not None else cb_params.train_network
+        try:
+            save_checkpoint(cb_params.train_network, path, self._config.integrated_save, False,
+                            self._append(cb_params), crc_check=self._config.crc_check)
+        except Exception as e:  # noqa: BLE001 -- the training error that brought us here is the one to raise
+            logger.error("exception_save: could not write %s: %s", path, e)
+            return
+        logger.warning("training stopped by an exception; the state of the last completed step is saved in %s",
+                       path)
+
+    def _append(self, cb_params):
         append = None
+        cfg = self._config
         if cfg.append_dict:
             append = dict(cfg.append_dict)
             if "epoch_num" in append:
                 append["epoch_num"] = int(cb_params.cur_epoch_num)
             if "step_num" in append:
-                append["step_num"] = int(step)
+                append["step_num"] = int(cb_params.cur_step_num)
             append = {k: (v if not isinstance(v, np.generic) else v.item()) for k, v in append.items()}
-        save_checkpoint(network, path, cfg.integrated_save, cfg.async_save, append, cfg.enc_key, cfg.enc_mode,
-                        crc_check=cfg.crc_check, format=cfg.format)
+        return append
+
+    def _save(self, cb_params):
+        cfg = self._config
+        step = cb_params.cur_step_num
+        name = f"{self._prefix}-{cb_params.cur_epoch_num}_{self._step_in_epoch(cb_params)}{self._suffix}"
+        path = os.path.join(self._directory, name)
+        self._rotate()
+        network = cfg.saved_network if cfg.saved_network is not None else cb_params.train_network
+        try:
+            save_checkpoint(network, path, cfg.integrated_save, cfg.async_save, self._append(cb_params),
+                            cfg.enc_key, cfg.enc_mode, crc_check=cfg.crc_check, format=cfg.format)
+        except OSError as e:  # a full or vanished folder: say which save failed and that nothing was lost
+            raise type(e)(e.errno, f"For 'ModelCheckpoint', saving {path} failed ({e.strerror}); the checkpoints "
+                                   "saved before are untouched") from e
         if path in self._files:
             self._files.remove(path)
         self._files.append(path)

@@ -79,3 +79,101 @@ def test_resume_from_model_checkpoint_matches_straight_training(tmp_path):
     model2.train(1, data2)
     for p in net2.trainable_params():
         np.testing.assert_array_equal(p.asnumpy(), straight[p.name])
+
+
+class _FailAtStep(ms.train.Callback):
+    def __init__(self, step, error):
+        self.step, self.error = step, error
+
+    def step_end(self, run_context):
+        if run_context.original_args().cur_step_num == self.step:
+            raise self.error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
+def test_exception_save_writes_a_breakpoint_file_and_reraises(tmp_path, error):
+    model, data, net = regression(batches=5)
+    cfg = CheckpointConfig(save_checkpoint_steps=2, keep_checkpoint_max=2, exception_save=True,
+                           append_info=["step_num"])
+    cb = ModelCheckpoint(prefix="net", directory=str(tmp_path), config=cfg)
+    with pytest.raises(type(error)):
+        model.train(2, data, callbacks=[cb, _FailAtStep(8, error)])  # dies after epoch 2's third step
+    assert sorted(os.listdir(tmp_path)) == ["net-2_1.ckpt", "net-2_3.ckpt", "net-2_3_breakpoint.ckpt"]
+    saved = ms.load_checkpoint(str(tmp_path / "net-2_3_breakpoint.ckpt"))
+    assert int(saved["step_num"].asnumpy()) == 8 and int(saved["global_step"].asnumpy()[0]) == 8
+    for p in net.trainable_params():
+        np.testing.assert_array_equal(saved[p.name].asnumpy(), p.asnumpy())
+    # a second failure with that prefix: MindSpore numbers breakpoint files on their own (net_1-..._breakpoint)
+    model2, data2, _ = regression(batches=5)
+    cb2 = ModelCheckpoint(prefix="net", directory=str(tmp_path), config=cfg)
+    with pytest.raises(type(error)):
+        model2.train(1, data2, callbacks=[cb2, _FailAtStep(1, error)])
+    assert "net_1-1_1_breakpoint.ckpt" in os.listdir(tmp_path)
+
+
+def test_no_breakpoint_file_without_exception_save(tmp_path):
+    model, data, _ = regression(batches=5)
+    cb = ModelCheckpoint(prefix="net", directory=str(tmp_path), config=CheckpointConfig(save_checkpoint_steps=10))
+    with pytest.raises(RuntimeError):
+        model.train(1, data, callbacks=[cb, _FailAtStep(2, RuntimeError("x"))])
+    assert os.listdir(tmp_path) == []
+
+
+def test_keep_checkpoint_per_n_minutes_follows_mindspore(tmp_path, monkeypatch):
+    """A fake clock 20 s per step, one save a step, keep one file per minute: before each save, of the files
+    written in the last minute only the oldest stays, unless a minute passed since the window began (then a
+    new window starts). Worked by hand from MindSpore's keep_one_ckpoint_per_minutes."""
+    import types
+
+    from minispore.runtime.checkpoint import callback as callback_module
+
+    clock = [0.0]
+    monkeypatch.setattr(callback_module, "time", types.SimpleNamespace(time=lambda: clock[0]))
+
+    class Clock(ms.train.Callback):
+        def __init__(self, ckpt):
+            self.ckpt = ckpt
+
+        def step_begin(self, run_context):
+            clock[0] += 20
+
+        def step_end(self, run_context):  # files get the fake clock's mtime
+            os.utime(self.ckpt.latest_ckpt_file_name, (clock[0], clock[0]))
+
+    model, data, _ = regression(batches=8, batch_size=2)
+    cfg = CheckpointConfig(save_checkpoint_steps=1, keep_checkpoint_max=0, keep_checkpoint_per_n_minutes=1)
+    assert cfg.keep_checkpoint_max == 0 and cfg.keep_checkpoint_per_n_minutes == 1
+    cb = ModelCheckpoint(prefix="m", directory=str(tmp_path), config=cfg)
+    model.train(1, data, callbacks=[cb, Clock(cb)])
+    kept = sorted(int(f.split("_")[1].split(".")[0]) for f in os.listdir(tmp_path))
+    assert kept == [1, 2, 4, 5, 7, 8]
+
+
+def test_unusable_checkpoint_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OSError, match="checkpoint directory .*a-file/ckpt cannot be created"):
+        ModelCheckpoint(directory=str(blocker / "ckpt"))
+
+
+def test_full_disk_during_a_save_names_the_file_and_keeps_earlier_ones(tmp_path, monkeypatch):
+    import errno
+
+    from minispore.runtime.checkpoint import ckpt as ckpt_module
+
+    model, data, _ = regression(batches=5)
+    cb = ModelCheckpoint(prefix="f", directory=str(tmp_path), config=CheckpointConfig(save_checkpoint_steps=2))
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd):
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".ckpt.tmp"):
+            calls.append(fd)
+            if len(calls) == 2:  # the second save: the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(ckpt_module.os, "fsync", fsync)
+    with pytest.raises(OSError, match=r"saving .*f-1_4.ckpt failed \(No space left on device\)"):
+        model.train(1, data, callbacks=cb)
+    assert sorted(os.listdir(tmp_path)) == ["f-1_2.ckpt"]  # no temporary file left, the earlier file whole
+    assert int(ms.load_checkpoint(str(tmp_path / "f-1_2.ckpt"))["global_step"].asnumpy()[0]) == 2
