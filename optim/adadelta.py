@@ -4,8 +4,9 @@ import numpy as np
 
 from .. import ops
 from ..ops.state import assign
-from .adam import check_float, f32
+from .adam import f32
 from .optimizer import Optimizer
+from .validate import check_float
 
 
 class Adadelta(Optimizer):
@@ -22,12 +23,9 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, learning_rate=1.0, rho=0.9, epsilon=1e-6, loss_scale=1.0, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        check_float("Adadelta", "rho", rho)
-        check_float("Adadelta", "epsilon", epsilon)
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"For 'Adadelta', the 'rho' must be in range of [0.0, 1.0], but got {rho}")
-        if epsilon < 0.0:
-            raise ValueError(f"For 'Adadelta', the 'epsilon' must be a non-negative float, but got {epsilon}")
+        # MindSpore: rho in [0.0, 1.0] (both ends allowed), epsilon >= 0.0
+        check_float("Adadelta", "rho", rho, 0.0, 1.0)
+        check_float("Adadelta", "epsilon", epsilon, lo=0.0)
         self.rho = rho
         self.epsilon = epsilon
         self._rho, self._eps = f32(rho), f32(epsilon)

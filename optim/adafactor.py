@@ -9,9 +9,9 @@ from ..graph import dtype as mstype
 from ..graph.parameter import Parameter, ParameterTuple
 from ..graph.tensor import Tensor
 from ..ops.state import assign
-from .adam import check_bool, check_float
 from .describe import format_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 def _rms(x):
@@ -71,27 +71,17 @@ class AdaFactor(Optimizer):
             raise TypeError(f"For 'AdaFactor', the type of 'eps' must be list or tuple, but got {type(eps).__name__}")
         if len(eps) != 2:
             raise ValueError(f"For 'AdaFactor', 'eps' must have 2 values (eps1, eps2), but got {len(eps)}")
+        # MindSpore: eps1, eps2 and clip_threshold floats >= 0; decay_rate a float in (0, 1); weight_decay
+        # a float in [0, 1) (MindSpore's check_float_range refuses an int here); beta1 an int or float >= 0
         for i, e in enumerate(eps):
-            check_float("AdaFactor", f"eps{i}", e)
-            if e < 0.0:
-                raise ValueError(f"For 'AdaFactor', the 'eps{i}' must be a non-negative float, but got {e}")
-        check_float("AdaFactor", "clip_threshold", clip_threshold)
-        if clip_threshold < 0.0:
-            raise ValueError(f"For 'AdaFactor', the 'clip_threshold' must be a non-negative float, but got "
-                             f"{clip_threshold}")
-        check_float("AdaFactor", "decay_rate", decay_rate)
-        if not 0.0 < decay_rate < 1.0:
-            raise ValueError(f"For 'AdaFactor', the 'decay_rate' must be in range of (0, 1), but got {decay_rate}")
-        if not 0.0 <= weight_decay < 1.0:
-            raise ValueError(f"For 'AdaFactor', the 'weight_decay' must be in range of [0, 1), but got {weight_decay}")
+            check_float("AdaFactor", f"eps{i}", e, lo=0.0)
+        check_float("AdaFactor", "clip_threshold", clip_threshold, lo=0.0)
+        check_float("AdaFactor", "decay_rate", decay_rate, 0, 1, lo_open=True, hi_open=True)
+        check_float("AdaFactor", "weight_decay", weight_decay, 0, 1, hi_open=True)
         for name, value in (("scale_parameter", scale_parameter), ("relative_step", relative_step),
                             ("warmup_init", warmup_init), ("compression", compression)):
             check_bool("AdaFactor", name, value)
-        if isinstance(beta1, bool) or not isinstance(beta1, (int, float)):
-            raise TypeError(f"For 'AdaFactor', the type of 'beta1' must be int or float, but got "
-                            f"{type(beta1).__name__}")
-        if beta1 < 0.0:
-            raise ValueError(f"For 'AdaFactor', the 'beta1' must be a non-negative float, but got {beta1}")
+        beta1 = check_float("AdaFactor", "beta1", beta1, lo=0.0, ints=True)
         self.eps = tuple(eps)
         self.clip_threshold = clip_threshold
         self.decay_rate = decay_rate

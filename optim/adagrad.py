@@ -2,8 +2,8 @@
 
 from .. import ops
 from ..ops.state import assign
-from .adam import check_bool, check_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 class Adagrad(Optimizer):
@@ -20,10 +20,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, accum=0.1, learning_rate=0.001, update_slots=True, loss_scale=1.0,
                  weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        check_float("Adagrad", "accum", accum)
+        check_float("Adagrad", "accum", accum, lo=0.0)  # MindSpore: a float >= 0 (0.0 allowed)
         check_bool("Adagrad", "update_slots", update_slots)
-        if accum < 0.0:
-            raise ValueError(f"For 'Adagrad', the 'accum' must be a non-negative float, but got {accum}")
         self.update_slots = update_slots
         self.accum = self._state("accum", init=accum)
 

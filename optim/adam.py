@@ -1,7 +1,5 @@
 """Adam (MindSpore's ``nn.Adam``, with ``use_amsgrad``, ``use_nesterov``, ``use_lazy``, ``use_offload``)
 and the deprecated ``nn.AdamOffload``.
-
-The argument checks shared by the Adam family (``check_betas_eps``, ``check_bool``) live here too.
 """
 
 import logging
@@ -14,33 +12,9 @@ from ..graph.tensor import Tensor
 from ..ops.sparse_ops import fused_sparse_lazy_adam
 from ..ops.state import assign
 from .optimizer import Optimizer
+from .validate import check_betas_eps, check_bool
 
 logger = logging.getLogger("minispore")
-
-
-def check_float(cls_name, name, value):
-    """MindSpore's ``check_value_type(name, value, [float])``: a Python float (ints are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, float):
-        raise TypeError(f"For '{cls_name}', the type of '{name}' must be float, but got "
-                        f"{type(value).__name__}")
-    return value
-
-
-def check_bool(cls_name, name, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"For '{cls_name}', the type of '{name}' must be bool, but got {type(value).__name__}")
-    return value
-
-
-def check_betas_eps(cls_name, beta1, beta2, eps):
-    """0 < beta1 < 1, 0 < beta2 < 1, eps > 0, all Python floats (MindSpore's ``_check_param_value``)."""
-    for name, value in (("beta1", beta1), ("beta2", beta2)):
-        check_float(cls_name, name, value)
-        if not 0.0 < value < 1.0:
-            raise ValueError(f"For '{cls_name}', the '{name}' must be in range of (0.0, 1.0), but got {value}")
-    check_float(cls_name, "eps", eps)
-    if not eps > 0.0:
-        raise ValueError(f"For '{cls_name}', the 'eps' must be a positive float, but got {eps}")
 
 
 def f32(value):

@@ -4,8 +4,9 @@ import numpy as np
 
 from .. import ops
 from ..ops.state import assign
-from .adam import check_betas_eps, f32
+from .adam import f32
 from .optimizer import Optimizer
+from .validate import check_betas_eps
 
 
 class AdamWeightDecay(Optimizer):

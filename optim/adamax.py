@@ -6,8 +6,9 @@ from .. import ops
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from ..ops.state import assign
-from .adam import check_betas_eps, f32
+from .adam import f32
 from .optimizer import Optimizer
+from .validate import check_betas_eps
 
 
 class AdaMax(Optimizer):

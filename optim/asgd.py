@@ -7,8 +7,8 @@ from ..graph import dtype as mstype
 from ..graph.parameter import Parameter, ParameterTuple
 from ..graph.tensor import Tensor
 from ..ops.state import assign
-from .adam import check_float
 from .optimizer import Optimizer
+from .validate import check_float
 
 
 class ASGD(Optimizer):
@@ -29,8 +29,11 @@ class ASGD(Optimizer):
 
     def __init__(self, params, learning_rate=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay)
-        for name, value in (("lambd", lambd), ("alpha", alpha), ("t0", t0)):
-            check_float("ASGD", name, value)
+        # MindSpore checks only that these are floats (any sign). NaN is refused; t0 = +inf is allowed:
+        # it means "never start averaging" (mu stays 1).
+        check_float("ASGD", "lambd", lambd)
+        check_float("ASGD", "alpha", alpha)
+        check_float("ASGD", "t0", t0, allow_inf=True)
         self.lambd = lambd
         self.alpha = alpha
         self.t0 = t0

@@ -9,64 +9,14 @@ Notation: ``i`` is the step (0 .. total_step - 1) and ``E = floor(i / step_per_e
 
 import math
 
-# ---- MindSpore's argument validators (messages as in mindspore._checkparam) ---------------------
-
-
-def _prefix(arg_name, prim_name):
-    return (f"For '{prim_name}', the " if prim_name else "The ") + f"'{arg_name}'"
-
-
-def _check_number(value, bound, strict, arg_type, arg_name, prim_name):
-    """``value`` must be an ``arg_type`` (not bool), finite, and > bound (strict) or >= bound."""
-    info = _prefix(arg_name, prim_name)
-    if not isinstance(value, arg_type):
-        raise TypeError(f"{info} must be {arg_type.__name__}, but got '{type(value).__name__}'")
-    if math.isinf(value) or math.isnan(value):
-        raise ValueError(f"{info} must be a legal value, but got '{value}'.")
-    ok = value > bound if strict else value >= bound
-    if isinstance(value, bool) or not ok:
-        error = TypeError if isinstance(value, bool) else ValueError
-        raise error(f"{info} must be {arg_type.__name__} and must {'>' if strict else '>='} {bound}, "
-                    f"but got '{value}' with type '{type(value).__name__}'.")
-    return value
-
-
-def check_positive_int(value, arg_name, prim_name=None):
-    return _check_number(value, 0, True, int, arg_name, prim_name)
-
-
-def check_positive_float(value, arg_name, prim_name=None):
-    return _check_number(value, 0, True, float, arg_name, prim_name)
-
-
-def check_non_negative_float(value, arg_name, prim_name=None):
-    return _check_number(value, 0, False, float, arg_name, prim_name)
-
-
-def check_is_float(value, arg_name, prim_name=None):
-    if isinstance(value, float):
-        return value
-    who = f"For '{prim_name}', the" if prim_name else "The"
-    raise TypeError(f"{who} '{arg_name}' must be float, but got '{type(value).__name__}'.")
-
-
-def check_value_type(arg_name, value, valid_types, prim_name=None):
-    """MindSpore's check_value_type: bool only passes when bool is listed (bool is an int)."""
-    valid_types = tuple(valid_types)
-    if (isinstance(value, bool) and bool not in valid_types) or not isinstance(value, valid_types):
-        names = [t.__name__ for t in valid_types]
-        shown = f"one of '{names}'" if len(names) > 1 else f"'{names[0]}'"
-        who = f"For '{prim_name}', the" if prim_name else "The"
-        raise TypeError(f"{who} type of '{arg_name}' should be {shown}, but got type '{type(value).__name__}'.")
-    return value
-
-
-def check_float_type(value, arg_name, fn_name):
-    """The explicit ``isinstance(x, float)`` checks MindSpore writes before non-negative checks."""
-    if not isinstance(value, float):
-        raise TypeError(f"For '{fn_name}', the argument '{arg_name}' must be type of float, "
-                        f"but got '{arg_name}' type: {type(value)}.")
-
+from .validate import (
+    check_float_type,
+    check_is_float,
+    check_non_negative_float,
+    check_positive_float,
+    check_positive_int,
+    check_value_type,
+)
 
 # ---- the learning-rate lists -------------------------------------------------------------------
 
@@ -74,14 +24,16 @@ def check_float_type(value, arg_name, fn_name):
 def piecewise_constant_lr(milestone, learning_rates):
     """lr[i] = learning_rates[k] for milestone[k-1] <= i < milestone[k] (milestone[-1] = 0).
 
-    ``milestone`` is an increasing list of positive ints (the last is the total number of steps);
-    ``learning_rates`` a list of floats of the same length.
+    ``milestone`` is a non-decreasing list of positive ints (the last is the total number of steps; as
+    in MindSpore, a repeated milestone is an empty segment); ``learning_rates`` a list of finite floats
+    of the same length.
 
     >>> piecewise_constant_lr([2, 5, 10], [0.1, 0.05, 0.01])
     [0.1, 0.1, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01, 0.01, 0.01]
     """
-    check_value_type("milestone", milestone, (tuple, list))
-    check_value_type("learning_rates", learning_rates, (tuple, list))
+    fn = "piecewise_constant_lr"
+    check_value_type("milestone", milestone, (tuple, list), fn_name=fn)
+    check_value_type("learning_rates", learning_rates, (tuple, list), fn_name=fn)
     if len(milestone) != len(learning_rates):
         raise ValueError("For 'piecewise_constant_lr', the size of 'milestone' must be same with the size of "
                          f"'learning_rates', but got 'milestone' size: {len(milestone)}, "
@@ -89,8 +41,8 @@ def piecewise_constant_lr(milestone, learning_rates):
     lr = []
     last_item = 0
     for i, item in enumerate(milestone):
-        check_positive_int(item, f"milestone[{i}]")
-        check_is_float(learning_rates[i], f"learning_rates[{i}]")
+        check_positive_int(item, f"milestone[{i}]", fn_name=fn)
+        check_is_float(learning_rates[i], f"learning_rates[{i}]", fn_name=fn)
         if item < last_item:
             raise ValueError(f"For 'piecewise_constant_lr', the value of milestone[{i}] must be greater than "
                              f"milestone[{i - 1}], but got milestone[{i}]: {milestone[i]}, "
@@ -100,20 +52,20 @@ def piecewise_constant_lr(milestone, learning_rates):
     return lr
 
 
-def _check_inputs(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair):
-    check_positive_int(total_step, "total_step")
-    check_positive_int(step_per_epoch, "step_per_epoch")
-    check_positive_int(decay_epoch, "decay_epoch")
-    check_positive_float(learning_rate, "learning_rate")
-    check_is_float(learning_rate, "learning_rate")
-    check_positive_float(decay_rate, "decay_rate")
-    check_is_float(decay_rate, "decay_rate")
-    check_value_type("is_stair", is_stair, [bool])
+def _check_inputs(fn, learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair):
+    check_positive_int(total_step, "total_step", fn_name=fn)
+    check_positive_int(step_per_epoch, "step_per_epoch", fn_name=fn)
+    check_positive_int(decay_epoch, "decay_epoch", fn_name=fn)
+    check_positive_float(learning_rate, "learning_rate", fn_name=fn)
+    check_is_float(learning_rate, "learning_rate", fn_name=fn)
+    check_positive_float(decay_rate, "decay_rate", fn_name=fn)
+    check_is_float(decay_rate, "decay_rate", fn_name=fn)
+    check_value_type("is_stair", is_stair, [bool], fn_name=fn)
 
 
 def exponential_decay_lr(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair=False):
     """lr[i] = learning_rate * decay_rate ^ (E / decay_epoch), with floor(E / decay_epoch) if is_stair."""
-    _check_inputs(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
+    _check_inputs("exponential_decay_lr", learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
     lr = []
     for i in range(total_step):
         epoch = math.floor(i / step_per_epoch)
@@ -129,7 +81,7 @@ def natural_exp_decay_lr(learning_rate, decay_rate, total_step, step_per_epoch, 
 
     As in MindSpore's source (its docstring differs), E is not divided by decay_epoch: without
     is_stair, decay_epoch has no effect."""
-    _check_inputs(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
+    _check_inputs("natural_exp_decay_lr", learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
     lr = []
     for i in range(total_step):
         epoch = math.floor(i / step_per_epoch)
@@ -141,7 +93,7 @@ def natural_exp_decay_lr(learning_rate, decay_rate, total_step, step_per_epoch, 
 
 def inverse_decay_lr(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair=False):
     """lr[i] = learning_rate / (1 + decay_rate * E / decay_epoch), with floor(E / decay_epoch) if is_stair."""
-    _check_inputs(learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
+    _check_inputs("inverse_decay_lr", learning_rate, decay_rate, total_step, step_per_epoch, decay_epoch, is_stair)
     lr = []
     for i in range(total_step):
         epoch = math.floor(i / step_per_epoch)
@@ -152,13 +104,14 @@ def inverse_decay_lr(learning_rate, decay_rate, total_step, step_per_epoch, deca
 
 def cosine_decay_lr(min_lr, max_lr, total_step, step_per_epoch, decay_epoch):
     """lr[i] = min_lr + 0.5 * (max_lr - min_lr) * (1 + cos(pi * min(E, decay_epoch) / decay_epoch))."""
-    check_float_type(min_lr, "min_lr", "cosine_decay_lr")
-    check_non_negative_float(min_lr, "min_lr")
-    check_positive_float(max_lr, "max_lr")
-    check_is_float(max_lr, "max_lr")
-    check_positive_int(total_step, "total_step")
-    check_positive_int(step_per_epoch, "step_per_epoch")
-    check_positive_int(decay_epoch, "decay_epoch")
+    fn = "cosine_decay_lr"
+    check_float_type(min_lr, "min_lr", fn)
+    check_non_negative_float(min_lr, "min_lr", fn_name=fn)
+    check_positive_float(max_lr, "max_lr", fn_name=fn)
+    check_is_float(max_lr, "max_lr", fn_name=fn)
+    check_positive_int(total_step, "total_step", fn_name=fn)
+    check_positive_int(step_per_epoch, "step_per_epoch", fn_name=fn)
+    check_positive_int(decay_epoch, "decay_epoch", fn_name=fn)
     if min_lr >= max_lr:
         raise ValueError("For 'cosine_decay_lr', the 'max_lr' should be greater than the 'min_lr', "
                          f"but got 'max_lr' value: {max_lr}, 'min_lr' value: {min_lr}.")
@@ -176,16 +129,17 @@ def polynomial_decay_lr(learning_rate, end_learning_rate, total_step, step_per_e
 
     Without update_decay_epoch: e = min(E, decay_epoch), D = decay_epoch. With it: e = E and
     D = decay_epoch * max(ceil(E / decay_epoch), 1), so the decay restarts every decay_epoch epochs."""
-    check_positive_float(learning_rate, "learning_rate")
-    check_is_float(learning_rate, "learning_rate")
-    check_float_type(end_learning_rate, "end_learning_rate", "polynomial_decay_lr")
-    check_non_negative_float(end_learning_rate, "end_learning_rate")
-    check_positive_float(power, "power")
-    check_is_float(power, "power")
-    check_positive_int(total_step, "total_step")
-    check_positive_int(step_per_epoch, "step_per_epoch")
-    check_positive_int(decay_epoch, "decay_epoch")
-    check_value_type("update_decay_epoch", update_decay_epoch, [bool])
+    fn = "polynomial_decay_lr"
+    check_positive_float(learning_rate, "learning_rate", fn_name=fn)
+    check_is_float(learning_rate, "learning_rate", fn_name=fn)
+    check_float_type(end_learning_rate, "end_learning_rate", fn)
+    check_non_negative_float(end_learning_rate, "end_learning_rate", fn_name=fn)
+    check_positive_float(power, "power", fn_name=fn)
+    check_is_float(power, "power", fn_name=fn)
+    check_positive_int(total_step, "total_step", fn_name=fn)
+    check_positive_int(step_per_epoch, "step_per_epoch", fn_name=fn)
+    check_positive_int(decay_epoch, "decay_epoch", fn_name=fn)
+    check_value_type("update_decay_epoch", update_decay_epoch, [bool], fn_name=fn)
     lr = []
     delta = learning_rate - end_learning_rate
     for i in range(total_step):
@@ -200,11 +154,12 @@ def polynomial_decay_lr(learning_rate, end_learning_rate, total_step, step_per_e
 
 def warmup_lr(learning_rate, total_step, step_per_epoch, warmup_epoch):
     """lr[i] = learning_rate * min(E, warmup_epoch) / warmup_epoch (the first epoch is 0.0)."""
-    check_float_type(learning_rate, "learning_rate", "warmup_lr")
-    check_non_negative_float(learning_rate, "learning_rate")
-    check_positive_int(warmup_epoch, "warmup_epoch")
-    check_positive_int(total_step, "total_step")
-    check_positive_int(step_per_epoch, "step_per_epoch")
+    fn = "warmup_lr"
+    check_float_type(learning_rate, "learning_rate", fn)
+    check_non_negative_float(learning_rate, "learning_rate", fn_name=fn)
+    check_positive_int(warmup_epoch, "warmup_epoch", fn_name=fn)
+    check_positive_int(total_step, "total_step", fn_name=fn)
+    check_positive_int(step_per_epoch, "step_per_epoch", fn_name=fn)
     lr = []
     for i in range(total_step):
         tmp_epoch = min(warmup_epoch, math.floor(i / step_per_epoch))

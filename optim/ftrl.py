@@ -3,8 +3,8 @@
 from .. import ops
 from ..ops.sparse_ops import sparse_apply_ftrl
 from ..ops.state import assign
-from .adam import check_bool, check_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 class FTRL(Optimizer):
@@ -38,19 +38,12 @@ class FTRL(Optimizer):
             raise ValueError("For 'FTRL', dynamic learning rate and group learning rate are currently not supported "
                              f"in FTRL, they should all be false, but got dynamic learning rate {self.dynamic_lr} "
                              f"and group learning rate {self.is_group_lr}.")
-        check_float("FTRL", "initial_accum", initial_accum)
-        if initial_accum < 0.0:
-            raise ValueError(f"For 'FTRL', the 'initial_accum' must be >= 0.0, but got {initial_accum}")
-        check_float("FTRL", "learning_rate", learning_rate)
-        if learning_rate <= 0.0:
-            raise ValueError(f"For 'FTRL', the 'learning_rate' must be a positive float, but got {learning_rate}")
-        check_float("FTRL", "lr_power", lr_power)
-        if lr_power > 0.0:
-            raise ValueError(f"For 'FTRL', the 'lr_power' must be <= 0.0, but got {lr_power}")
-        for name, value in (("l1", l1), ("l2", l2)):
-            check_float("FTRL", name, value)
-            if value < 0.0:
-                raise ValueError(f"For 'FTRL', the '{name}' must be >= 0.0, but got {value}")
+        # MindSpore's _check_param: floats; initial_accum, l1, l2 >= 0, lr_power <= 0, learning_rate > 0
+        check_float("FTRL", "initial_accum", initial_accum, lo=0.0, relational=True)
+        check_float("FTRL", "learning_rate", learning_rate, lo=0.0, lo_open=True)
+        check_float("FTRL", "lr_power", lr_power, hi=0.0)
+        check_float("FTRL", "l1", l1, lo=0.0, relational=True)
+        check_float("FTRL", "l2", l2, lo=0.0, relational=True)
         check_bool("FTRL", "use_locking", use_locking)
         self.l1, self.l2, self.lr_power = l1, l2, lr_power
         self.use_locking = use_locking

@@ -8,9 +8,10 @@ MindSpore's CPU build has no Lamb kernel; minispore implements the formula of Mi
 from .. import ops
 from ..graph import dtype as mstype
 from ..ops.state import assign
-from .adam import check_betas_eps, f32
+from .adam import f32
 from .optimizer import Optimizer
 from .transforms import CENTRALIZE
+from .validate import check_betas_eps
 
 
 def _norm(x):

@@ -7,8 +7,8 @@ LARSUpdate (lars_v2_update) kernel.
 from .. import ops
 from ..graph import trace
 from ..graph.cell import Cell
-from .adam import check_bool, check_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 def _default_filter(param):
@@ -44,6 +44,7 @@ class LARS(Optimizer):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"For 'LARS', the type of 'optimizer' must be Optimizer, but got "
                             f"{type(optimizer).__name__}")
+        # MindSpore checks only that these are floats (any sign); NaN/Inf would poison every gradient
         check_float("LARS", "epsilon", epsilon)
         check_float("LARS", "coefficient", coefficient)
         check_bool("LARS", "use_clip", use_clip)

@@ -12,7 +12,7 @@ import math
 from .. import ops
 from ..graph import dtype as mstype
 from ..graph.cell import Cell
-from .dynamic_lr import (
+from .validate import (
     check_float_type,
     check_is_float,
     check_non_negative_float,
@@ -137,8 +137,9 @@ class PolynomialDecayLR(LearningRateSchedule):
 
     def __init__(self, learning_rate, end_learning_rate, decay_steps, power, update_decay_steps=False):
         super().__init__()
-        check_positive_float(learning_rate, "learning_rate")
-        check_is_float(learning_rate, "learning_rate")
+        # MindSpore names no class for these two checks; minispore does, like the others
+        check_positive_float(learning_rate, "learning_rate", self.cls_name)
+        check_is_float(learning_rate, "learning_rate", self.cls_name)
         check_float_type(end_learning_rate, "end_learning_rate", "PolynomialDecayLR")
         check_non_negative_float(end_learning_rate, "end_learning_rate", self.cls_name)
         check_positive_int(decay_steps, "decay_steps", self.cls_name)

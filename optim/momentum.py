@@ -2,6 +2,7 @@
 
 from ..ops.state import assign
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 class Momentum(Optimizer):
@@ -14,9 +15,9 @@ class Momentum(Optimizer):
 
     def __init__(self, params, learning_rate, momentum, weight_decay=0.0, loss_scale=1.0, use_nesterov=False):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        self._check_number(momentum, "momentum", lo=0.0)
-        if not isinstance(use_nesterov, bool):
-            raise TypeError(f"For 'Momentum', 'use_nesterov' must be a bool, but got {type(use_nesterov).__name__}")
+        # MindSpore: check_value_type(momentum, [float]) (an int is refused), momentum >= 0
+        check_float("Momentum", "momentum", momentum, lo=0.0)
+        check_bool("Momentum", "use_nesterov", use_nesterov)
         self.momentum = self._scalar(momentum, "momentum")
         self.use_nesterov = use_nesterov
         self.moments = self._state("moments")

@@ -33,7 +33,8 @@ from ..graph.tensor import Tensor
 from ..ops import row_tensor
 from . import transforms
 from .describe import describe
-from .param_groups import GROUP_KEYS, check_number, resolve
+from .param_groups import GROUP_KEYS, resolve
+from .validate import check_float
 
 
 class Optimizer(Cell):
@@ -63,8 +64,9 @@ class Optimizer(Cell):
                                 f"supported by {cls}")
             self.weight_decay_schedule = weight_decay
             weight_decay = 1.0  # each parameter's decay multiplies the schedule's value
+        # MindSpore: ints are converted; both must be finite (a NaN/Inf loss scale or decay poisons every step)
         self._check_number(weight_decay, "weight_decay", lo=0.0)
-        self._check_number(loss_scale, "loss_scale", lo=0.0, strict=True)
+        self._check_number(loss_scale, "loss_scale", lo=0.0, lo_open=True)
         resolved = resolve(parameters, learning_rate, weight_decay, cls, self._group_keys, self._beta_gamma_filter,
                            decay_schedule=self.weight_decay_schedule is not None)
         self.parameters = ParameterTuple(resolved.params)
@@ -108,8 +110,9 @@ class Optimizer(Cell):
         self.specs = tuple(dataclasses.replace(s, **changes) for s in self.specs)
 
     # ---- validation helpers ---------------------------------------------------------------
-    def _check_number(self, value, name, lo=None, hi=None, strict=False, hi_strict=False):
-        return check_number(type(self).__name__, value, name, lo, hi, strict, hi_strict)
+    def _check_number(self, value, name, lo=None, hi=None, lo_open=False, hi_open=False):
+        """A finite int or float (MindSpore converts ints for these) within [lo, hi]; returns a float."""
+        return check_float(type(self).__name__, name, value, lo, hi, lo_open, hi_open, ints=True, relational=True)
 
     def _state(self, prefix, init="zeros"):
         """One state Parameter per parameter, named '<prefix>.<param name>' (MindSpore's clone)."""

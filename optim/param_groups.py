@@ -16,6 +16,7 @@ read from its ``ParamSpec``.
 """
 
 import numbers
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,19 +25,35 @@ from .. import ops
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from .learning_rate_schedule import LearningRateSchedule
+from .validate import check_bool, check_float
 
 GROUP_KEYS = {"params", "lr", "weight_decay", "grad_centralization"}
 
 
-def check_number(cls_name, value, name, lo=None, hi=None, strict=False, hi_strict=False):
-    """A real number (not a bool) within [lo, hi] (strict: open at that end); MindSpore's messages."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"For '{cls_name}', the type of '{name}' must be float, but got {type(value).__name__}")
-    if lo is not None and (value < lo or (strict and value == lo)):
-        raise ValueError(f"For '{cls_name}', '{name}' must be {'>' if strict else '>='} {lo}, but got {value}")
-    if hi is not None and (value > hi or (hi_strict and value == hi)):
-        raise ValueError(f"For '{cls_name}', '{name}' must be {'<' if hi_strict else '<='} {hi}, but got {value}")
-    return float(value)
+def _plain_lr(lr, cls_name):
+    """A learning_rate that is not a schedule, as a Python number or a list of numbers.
+
+    As MindSpore: an int or float; a Tensor (0-d: fixed, 1-D: one value per step); any other iterable
+    of numbers (list, tuple, numpy array, range) is a dynamic rate. Bools (a number only by accident
+    of Python), strings, None and non-numeric elements are refused with a TypeError naming them."""
+    if isinstance(lr, Tensor) and not isinstance(lr, Parameter):
+        lr = lr.asnumpy()
+    if isinstance(lr, np.ndarray):
+        lr = lr.item() if lr.ndim == 0 else lr.tolist()
+    if isinstance(lr, numbers.Real) and not isinstance(lr, bool):
+        return lr
+    if isinstance(lr, Iterable) and not isinstance(lr, (str, bytes, dict, Parameter)):
+        lr = list(lr)
+        for i, v in enumerate(lr):
+            if isinstance(v, (list, tuple, np.ndarray, Tensor)):  # MindSpore: a rate Tensor must be 0-D or 1-D
+                raise ValueError(f"For '{cls_name}', a dynamic learning_rate must be 1-D, but element {i} is a "
+                                 f"{type(v).__name__}")
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"For '{cls_name}', every element of a dynamic learning_rate must be a number, "
+                                f"but got {type(v).__name__} at index {i}")
+        return lr
+    raise TypeError(f"For '{cls_name}', learning_rate must be a float, a list of floats, a 1-D Tensor "
+                    f"or a LearningRateSchedule, but got {type(lr).__name__}")
 
 
 class GroupLR:
@@ -49,12 +66,7 @@ class GroupLR:
         if isinstance(lr, LearningRateSchedule):
             self.kind, self.schedule, self.param = "schedule", lr, None
             return
-        if isinstance(lr, Tensor) and not isinstance(lr, Parameter):
-            lr = lr.asnumpy()
-            lr = lr.item() if lr.ndim == 0 else lr.tolist()
-        if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, list, tuple)):
-            raise TypeError(f"For '{cls_name}', learning_rate must be a float, a list of floats, a 1-D Tensor "
-                            f"or a LearningRateSchedule, but got {type(lr).__name__}")
+        lr = _plain_lr(lr, cls_name)
         if isinstance(lr, numbers.Real):
             if not lr >= 0 or lr == float("inf"):  # (also NaN: every comparison with it is False)
                 raise ValueError(f"For '{cls_name}', learning_rate must be a finite number >= 0, but got {lr}")
@@ -62,10 +74,11 @@ class GroupLR:
             self.param = Parameter(Tensor(np.float32(lr)), name=name)
         else:
             values = np.asarray(lr, dtype=np.float64)
-            if values.ndim != 1 or values.size == 0:
+            if values.size == 0:
                 raise ValueError(f"For '{cls_name}', a dynamic learning_rate must be a non-empty 1-D list")
             if not np.isfinite(values).all() or (values < 0).any():
-                raise ValueError(f"For '{cls_name}', learning rates must be finite numbers >= 0, but got "
+                raise ValueError(f"For '{cls_name}', every value of a dynamic learning_rate must be a finite "
+                                 f"number >= 0, but got "
                                  f"{values[~(np.isfinite(values) & (values >= 0))][:3].tolist()}")
             self.kind = "list"
             self.param = Parameter(Tensor(values.astype(np.float32)), name=name)
@@ -151,7 +164,7 @@ def _parse_group(g, index, learning_rate, weight_decay, cls_name, allowed_keys):
     if not params:
         raise ValueError(f"For '{cls_name}', a parameter group's 'params' can not be empty")
     return ParamGroup(index, params, g.get("lr", learning_rate), g.get("weight_decay", weight_decay),
-                      bool(g.get("grad_centralization", False)), explicit=True,
+                      check_bool(cls_name, "grad_centralization", g.get("grad_centralization", False)), explicit=True,
                       own_weight_decay="weight_decay" in g)
 
 
@@ -180,6 +193,9 @@ def parse_groups(parameters, learning_rate, weight_decay, cls_name, allowed_keys
     """Return (ordered params, list of ParamGroup, group index per param)."""
     if parameters is None:
         raise ValueError(f"For '{cls_name}', the argument 'params' can not be None")
+    if not isinstance(parameters, Iterable) or isinstance(parameters, (str, Tensor, dict)):
+        raise TypeError(f"For '{cls_name}', the argument 'params' must be a list of Parameters or of group dicts, "
+                        f"but got {type(parameters).__name__}")
     parameters = list(parameters)
     if not parameters:
         raise ValueError(f"For '{cls_name}', the argument 'params' can not be empty")
@@ -210,6 +226,10 @@ def group_lrs(groups, cls_name):
     if not is_group_lr:
         return [GroupLR(values[0], "learning_rate", cls_name)] * len(groups), False
     lrs = [GroupLR(lr, f"learning_rate_group_{i}", cls_name) for i, lr in enumerate(values)]
+    lengths = {lr.length for lr in lrs if lr.kind == "list"}
+    if len(lengths) > 1:  # every group's step i must exist: MindSpore refuses lists of different sizes
+        raise ValueError(f"For '{cls_name}', the dynamic learning_rate lists of the groups must all have the "
+                         f"same size, but got sizes {sorted(lengths)}")
     if any(lr.kind != "fixed" for lr in lrs):
         for lr in lrs:
             lr.as_cell = lr.kind == "fixed"
@@ -223,7 +243,7 @@ def resolve(parameters, learning_rate, weight_decay, cls_name, allowed_keys=GROU
     params, groups, group_of = parse_groups(parameters, learning_rate, weight_decay, cls_name, allowed_keys)
     lrs, is_group_lr = group_lrs(groups, cls_name)
     for g in groups:
-        check_number(cls_name, g.weight_decay, "weight_decay", lo=0.0)
+        check_float(cls_name, "weight_decay", g.weight_decay, lo=0.0, ints=True, relational=True)
     specs = []
     for i, (p, gi) in enumerate(zip(params, group_of)):
         g = groups[gi]

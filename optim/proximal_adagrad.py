@@ -3,8 +3,8 @@
 from .. import ops
 from ..ops.sparse_ops import sparse_apply_proximal_adagrad
 from ..ops.state import assign
-from .adam import check_bool, check_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 class ProximalAdagrad(Optimizer):
@@ -27,11 +27,8 @@ class ProximalAdagrad(Optimizer):
                  weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
         for name, value in (("accum", accum), ("l1", l1), ("l2", l2)):
-            check_float("ProximalAdagrad", name, value)
+            check_float("ProximalAdagrad", name, value, lo=0.0)  # MindSpore: floats >= 0
         check_bool("ProximalAdagrad", "use_locking", use_locking)
-        for name, value in (("accum", accum), ("l1", l1), ("l2", l2)):
-            if value < 0.0:
-                raise ValueError(f"For 'ProximalAdagrad', the '{name}' must be a non-negative float, but got {value}")
         self.l1, self.l2 = l1, l2
         self.use_locking = use_locking
         self.accum = self._state("accum", init=accum)

@@ -2,8 +2,8 @@
 
 from .. import ops
 from ..ops.state import assign
-from .adam import check_bool, check_float
 from .optimizer import Optimizer
+from .validate import check_bool, check_float
 
 
 class RMSProp(Optimizer):
@@ -22,15 +22,10 @@ class RMSProp(Optimizer):
     def __init__(self, params, learning_rate=0.1, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, loss_scale=1.0, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        check_float("RMSProp", "decay", decay)
-        if decay < 0.0:
-            raise ValueError(f"For 'RMSProp', the 'decay' must be a non-negative float, but got {decay}")
-        check_float("RMSProp", "momentum", momentum)
-        if momentum < 0.0:
-            raise ValueError(f"For 'RMSProp', the 'momentum' must be a non-negative float, but got {momentum}")
-        check_float("RMSProp", "epsilon", epsilon)
-        if epsilon <= 0.0:
-            raise ValueError(f"For 'RMSProp', the 'epsilon' must be a positive float, but got {epsilon}")
+        # MindSpore: decay >= 0 and momentum >= 0 (no upper bound), epsilon > 0, all floats
+        check_float("RMSProp", "decay", decay, lo=0.0)
+        check_float("RMSProp", "momentum", momentum, lo=0.0)
+        check_float("RMSProp", "epsilon", epsilon, lo=0.0, lo_open=True)
         check_bool("RMSProp", "use_locking", use_locking)
         check_bool("RMSProp", "centered", centered)
         self.decay_rate = decay  # ``self.decay`` is the base's per-parameter weight decay

@@ -2,8 +2,8 @@
 
 from .. import ops
 from ..ops.state import assign
-from .adam import check_float
 from .optimizer import Optimizer
+from .validate import check_float
 
 
 def _check_pair(name, value):
@@ -30,17 +30,17 @@ class Rprop(Optimizer):
         super().__init__(learning_rate, params, weight_decay)
         _check_pair("etas", etas)
         _check_pair("step_sizes", step_sizes)
-        if step_sizes[0] > step_sizes[1]:
-            raise ValueError("For 'Rprop', maximal step size should not be less than minimal step size, but got "
-                             f"{step_sizes[0]} > {step_sizes[1]}")
-        check_float("Rprop", "etaminus", etas[0])
-        if not 0.0 < etas[0] < 1.0:
-            raise ValueError(f"For 'Rprop', the 'etaminus' must be in range of (0.0, 1.0), but got {etas[0]}")
+        check_float("Rprop", "etaminus", etas[0], 0.0, 1.0, lo_open=True, hi_open=True)
         check_float("Rprop", "etaplus", etas[1])
         if etas[1] <= 1.0:
             raise ValueError(f"For 'Rprop', etaplus must be greater than 1.0, but got etaplus {etas[1]}")
+        # Types first (MindSpore compares the sizes first, so a str gives Python's own TypeError).
+        # The maximal step size may be +inf: no upper clip.
         check_float("Rprop", "min_step_sizes", step_sizes[0])
-        check_float("Rprop", "max_step_sizes", step_sizes[1])
+        check_float("Rprop", "max_step_sizes", step_sizes[1], allow_inf=True)
+        if step_sizes[0] > step_sizes[1]:
+            raise ValueError("For 'Rprop', maximal step size should not be less than minimal step size, but got "
+                             f"{step_sizes[0]} > {step_sizes[1]}")
         self.etaminus, self.etaplus = etas
         self.step_size_min, self.step_size_max = step_sizes
         self.prev = self._state("prev", init="zeros")

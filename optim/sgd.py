@@ -3,6 +3,7 @@
 from .. import ops
 from ..ops.state import assign
 from .optimizer import Optimizer
+from .validate import check_bool
 
 
 class SGD(Optimizer):
@@ -14,13 +15,15 @@ class SGD(Optimizer):
     State (MindSpore's names): ``accum.<name>`` (zeros), ``stat.<name>`` (ones), ``momentum``.
     """
 
+    _dynamic_weight_decay = False  # MindSpore: "dynamic weight decay is currently not supported" (TypeError)
+
     def __init__(self, params, learning_rate=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  loss_scale=1.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
-        self._check_number(momentum, "momentum", lo=0.0)
-        self._check_number(dampening, "dampening", lo=0.0)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"For 'SGD', 'nesterov' must be a bool, but got {type(nesterov).__name__}")
+        # MindSpore converts int momentum/dampening to float; both must be >= 0
+        momentum = self._check_number(momentum, "momentum", lo=0.0)
+        dampening = self._check_number(dampening, "dampening", lo=0.0)
+        check_bool("SGD", "nesterov", nesterov)
         if nesterov and (momentum <= 0.0 or dampening != 0.0):
             raise ValueError("For 'SGD', nesterov needs momentum > 0 and dampening = 0, but got "
                              f"momentum {momentum}, dampening {dampening}")
