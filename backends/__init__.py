@@ -1,12 +1,14 @@
-"""Device targets: CPU (numba njit), and the reference executor (the ops' numpy references). GPU (numba
-CUDA) and Ascend (simulated on the CPU) register here when they exist; a target imports its heavy
-dependencies (numba.cuda) only when its backend is created."""
+"""Device targets: CPU (numba njit), Ascend (simulated on the CPU), and the reference executor (the ops'
+numpy references). GPU (numba CUDA) registers here when it exists; a target imports its heavy dependencies
+(numba.cuda) only when its backend is created."""
 
+from .ascend import AscendBackend
 from .cpu import CpuBackend
 from .reference import ReferenceBackend
 from .registry import available_targets, backend_options, create_backend, register_backend
 
 register_backend("CPU", CpuBackend)
+register_backend("Ascend", AscendBackend)
 register_backend("reference", ReferenceBackend, device=False)
 
 __all__ = ["available_targets", "backend_options", "create_backend", "register_backend"]

@@ -106,7 +106,8 @@ def current_backend():
     per target and values of the options it reads."""
     ctx = SESSION.context
     target = "reference" if ctx["executor"] == "reference" else ctx["device_target"]
-    key = (target, ctx["compile_cache_dir"]) + tuple(ctx[k] for k in backend_options(target))
+    key = (target, ctx["compile_cache_dir"]) + tuple(
+        tuple(sorted(ctx[k].items())) if isinstance(ctx[k], dict) else ctx[k] for k in backend_options(target))
     backend = SESSION.backends.get(key)
     if backend is None:
         backend = SESSION.backends[key] = create_backend(target, ctx, ModuleCache(ctx["compile_cache_dir"]))

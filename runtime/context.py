@@ -4,6 +4,8 @@ import logging
 import os
 
 from ..backends import available_targets
+from ..backends.ascend.backend import check_ascend_config
+from ..backends.ascend.memory import parse_max_device_memory
 from ..graph.passes import PASS_NAMES
 from ..graph.session import SESSION
 
@@ -24,6 +26,8 @@ _DEFAULTS = {
     "executor": "compiled",
     "cpu_parallel": False,
     "cpu_threads": None,
+    "ascend_config": None,
+    "max_device_memory": None,
 }
 
 SESSION.context.update(_DEFAULTS)
@@ -39,7 +43,9 @@ def set_context(**kwargs):
     ``("fuse_elementwise",)``: for checking that a pass keeps results identical), ``cpu_parallel``
     (opt-in: large elementwise and fused kernels run as prange loops; same numbers as serial),
     ``cpu_threads`` (threads for those loops and for BLAS; default all cores when parallel),
-    ``executor`` ('compiled', or 'reference' to run graphs with the ops' numpy references: a test oracle)."""
+    ``executor`` ('compiled', or 'reference' to run graphs with the ops' numpy references: a test oracle),
+    ``ascend_config`` ({"precision_mode": ...} on the Ascend target), ``max_device_memory`` ("30GB": the
+    simulated Ascend's device memory, default 32GB)."""
     for key, value in kwargs.items():
         if key not in _CONTEXT:
             raise ValueError(f"For 'set_context', unknown option '{key}'; known options: {sorted(_CONTEXT)}")
@@ -62,6 +68,10 @@ def set_context(**kwargs):
         if key == "cpu_threads" and value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                                            or value < 1):
             raise ValueError(f"For 'set_context', cpu_threads must be a positive int or None, got {value!r}")
+        if key == "ascend_config" and value is not None:
+            value = check_ascend_config(value)
+        if key == "max_device_memory" and value is not None:
+            parse_max_device_memory(value)
         if key == "compile_cache_dir" and value is not None:
             value = os.path.abspath(os.path.expanduser(value))
         _CONTEXT[key] = value

@@ -1,0 +1,3 @@
+from .backend import AscendBackend
+
+__all__ = ["AscendBackend"]
