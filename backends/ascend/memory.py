@@ -31,7 +31,7 @@ def parse_max_device_memory(value):
 
 
 def _mb(n):
-    return f"{-(-n // (1 << 20))}M"
+    return f"{round(n / (1 << 20))}M"
 
 
 def check_device_memory(schedule, budget):
