@@ -138,6 +138,15 @@ class Plan(ABC):
     def run(self, inputs):
         """Run one step on host input arrays; returns the outputs as host arrays (copies)."""
 
+    def run_sink(self, batches):
+        """Dataset sink: one step per entry of ``batches`` (lists of host input arrays) in one call, the
+        parameters resident throughout; returns the last step's outputs. A target with a device loop
+        overrides it; the host targets run the steps back to back."""
+        out = None
+        for inputs in batches:
+            out = self.run(inputs)
+        return out
+
     def stats(self):
         """{name: number}: at least ``arena_bytes`` and ``buffer_bytes``; targets add their own."""
         return {"arena_bytes": 0, "buffer_bytes": 0}

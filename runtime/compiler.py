@@ -79,12 +79,22 @@ class CompiledGraph:
             return self._first_call(leaves)
         return unflatten(self.out_tdef, iter(Tensor(o) for o in self._run(leaves)))
 
-    def _run(self, leaves):
+    def _run(self, leaves, sink=None):
         try:
-            return run_whole(self.plan.run, [t._data for t in leaves], self.graph.name)
+            if sink is None:
+                return run_whole(self.plan.run, [t._data for t in leaves], self.graph.name)
+            return run_whole(self.plan.run_sink, [[t._data for t in b] for b in sink], self.graph.name)
         except KernelRunError as e:  # a kernel's run-time check (e.g. an index out of range)
             where = f"\n  at {e.node.location()}" if e.node is not None and e.node.location() else ""
             raise ValueError(f"{e}\n  while running the compiled graph of {self.graph.name}{where}") from None
+
+    def sink(self, batches):
+        """Dataset sink: one step per batch (lists of leaves of this graph's signature) in one call into the
+        plan; parameters, the step counter and the learning rate stay on the device between them. Returns
+        the last step's outputs. Ctrl-C waits for the end of the sink, as on a device."""
+        if self._bound != SESSION.residency_version:
+            self._bind()
+        return unflatten(self.out_tdef, iter(Tensor(o) for o in self._run(None, sink=batches)))
 
     def _first_call(self, leaves):
         # Numba compiles (or loads from its cache) each kernel on first use: time that phase once.
@@ -198,7 +208,7 @@ class _LongCompileNotice:
     detail = ""
 
 
-def run_compiled(cache, fn, args, name, mode_key=None):
+def _signature(cache, args, mode_key):
     leaves = []
     tdef = flatten(args, leaves)
     for t in leaves:
@@ -206,6 +216,32 @@ def run_compiled(cache, fn, args, name, mode_key=None):
             raise RuntimeError("a graph-mode Tensor was passed to a compiled call outside its graph")
     key = (tdef, tuple((t._data.shape, t._data.dtype) for t in leaves), context.version(), SESSION.param_version,
            mode_key)
+    return tdef, leaves, key
+
+
+def run_sink(cell, batches):
+    """``cell(*batch)`` for every batch, as one dataset sink: the first batch compiles the graph if needed (a
+    call like any other); the rest run in one call into its plan when their signature is the same (else
+    one by one). Returns the last step's outputs."""
+    signatures = [_signature(cell._compile_cache, tuple(b), cell.training) for b in batches]
+    compiled = cell._compile_cache.entries.get(signatures[0][2])
+    if compiled is None or compiled._first:  # not compiled (or never run) yet: the first step on its own
+        out = cell(*batches[0])
+        batches, signatures = batches[1:], signatures[1:]
+        compiled = cell._compile_cache.entries.get(signatures[0][2]) if signatures else None
+    else:
+        out = None
+    if not signatures:
+        return out
+    if compiled is None or any(s[2] != signatures[0][2] for s in signatures):  # ragged sink: step by step
+        for b in batches:
+            out = cell(*b)
+        return out
+    return compiled.sink([s[1] for s in signatures])
+
+
+def run_compiled(cache, fn, args, name, mode_key=None):
+    tdef, leaves, key = _signature(cache, args, mode_key)
     compiled = cache.entries.get(key)
     if compiled is not None:
         return compiled(leaves)

@@ -22,7 +22,7 @@ from ..optim.optimizer import Optimizer
 from .amp.build import build_train_network
 from .amp.loss_scale_manager import LossScaleManager
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
-from .compiler import current_backend
+from .compiler import current_backend, run_sink
 from .dataset_checks import check_columns, check_size, empty_epoch_error, warn_non_finite_loss
 from .metrics import Loss, get_metrics
 
@@ -377,12 +377,21 @@ class Model:
         else the whole dataset epoch), with the step callbacks called once around them."""
         cb = run_context.original_args()
         cbs.on_train_step_begin(run_context)
-        done, outputs = 0, None
-        for batch in itertools.islice(batches, steps) if endless else batches:
-            done += 1
-            outputs = self._step(batch, cb, done)
+        sink = list(itertools.islice(batches, steps) if endless else batches)
+        done = len(sink)
         if done == 0:
             raise empty_epoch_error("Model.train", "train_dataset", cb.cur_epoch_num, cb.batch_num)
+        manager = self._loss_scale_manager
+        if manager is not None and hasattr(manager, "update_loss_scale") and manager.get_drop_overflow_update():
+            # a loss-scale manager updated on the host after every step cannot be sunk: one call per step
+            for k, batch in enumerate(sink, start=1):
+                outputs = self._step(batch, cb, k)
+        else:
+            if self._loss_fn is not None and len(sink[0]) != 2:
+                self._step(sink[0], cb, 1)  # (raises the per-step path's error)
+            outputs = run_sink(self._train_network, sink)
+            if not self._nonfinite_warned:
+                self._nonfinite_warned = warn_non_finite_loss(outputs, sink[-1], cb, done)
         cb.cur_step_num += done
         cb.net_outputs = outputs
         cbs.on_train_step_end(run_context)
