@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..graph.opdef import OPS, OpKind, output_alias
 from ..graph.passes.memory_plan import plan_memory
 from ..ops.geometry import broadcast_strides
+from ..ops.memory import HOST_LIMIT, describe_buffer, host_memory_bytes, nbytes, out_of_memory
 
 
 class LaunchKind(enum.Enum):
@@ -111,12 +112,40 @@ def _launch(node, param_index, schedule):
     return launch
 
 
-def schedule(graph, plan_memory_on=True):
-    """The launches of ``graph`` in graph order, its fresh buffers and (optionally) their memory plan."""
+def schedule(graph, plan_memory_on=True, memory_budget=None):
+    """The launches of ``graph`` in graph order, its fresh buffers and (optionally) their memory plan.
+
+    Raises OutOfMemoryError when the buffers need more than ``memory_budget`` bytes (default: the host's
+    memory, ``ops.memory.host_memory_bytes``), before any backend allocates them."""
     out = Schedule(graph)
     param_index = {id(n): i for i, n in enumerate(graph.params)}
     for node in graph.nodes:
         out.launches.append(_launch(node, param_index, out))
+    budget = host_memory_bytes() if memory_budget is None else memory_budget
+    # Each buffer alone first, in exact integers: a buffer over the budget can never run, and one of
+    # (10**10, 10**10) elements would overflow the planner's int64 sizes.
+    check_memory(out, budget, total=max((nbytes(n.shape, n.dtype) for n in out.buffers), default=0),
+                 what=f"one buffer of the compiled graph {graph.name!r}")
     if plan_memory_on:
         out.memory = plan_memory(graph, needs_buffer, alias_of)
+    check_memory(out, budget)
     return out
+
+
+def check_memory(sched, budget, total=None, what=None, limit_name=HOST_LIMIT):
+    """Raise OutOfMemoryError when ``sched`` needs more than ``budget`` bytes: its arena when memory is
+    planned, else the sum of its buffers (or ``total``). The one check every backend shares: a device
+    target calls it again with its own limit (e.g. Ascend's max_device_memory, ``limit_name``) before it
+    allocates. The message names the largest buffers (op, shape, dtype, bytes, the user's line)."""
+    sizes = [(nbytes(n.shape, n.dtype), k) for k, n in enumerate(sched.buffers)]
+    if total is None:
+        total = sched.memory.arena_bytes if sched.memory is not None else sum(s for s, _ in sizes)
+    if total <= budget:
+        return total
+    largest = []
+    for size, k in sorted(sizes, reverse=True)[:3]:
+        n = sched.buffers[k]
+        largest.append(describe_buffer(n.op, n.shape, n.dtype, size, n.location()))
+    what = what or (f"the compiled graph {sched.graph.name!r} ({len(sizes)} buffers, "
+                    + ("memory-planned arena)" if sched.memory is not None else "no memory plan)"))
+    raise out_of_memory(what, total, budget, largest, limit_name)

@@ -1,6 +1,7 @@
 """Train LeNet-5 on MNIST-format data: MindSpore's LeNet tutorial with ``mindspore`` -> ``minispore``.
 
-    python examples/lenet.py [--data DIR] [--epochs 2] [--target CPU] [--ckpt-dir DIR] [--resume FILE]
+    python examples/lenet.py [--data DIR] [--epochs 2] [--device CPU|Ascend] [--sink-size N] [--ckpt-dir DIR]
+                             [--resume FILE]
 
 DIR holds the MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...). Without
 --data the script writes a small synthetic MNIST-format dataset (ten noisy stroke patterns, one per
@@ -80,12 +81,15 @@ def main():
     ap = argparse.ArgumentParser(description="Train LeNet-5 with minispore")
     ap.add_argument("--data", help="folder with MNIST IDX files (default: synthetic data)")
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--target", default="CPU")
+    ap.add_argument("--device", "--target", dest="device", default="CPU", choices=["CPU", "GPU", "Ascend"],
+                    help="device target: CPU, or Ascend (Ascend 910 simulated on the CPU)")
+    ap.add_argument("--sink-size", type=int, default=-1,
+                    help="with a device target that has a dataset sink (Ascend): steps per sink")
     ap.add_argument("--ckpt-dir", help="save a checkpoint here at the end of every epoch")
     ap.add_argument("--resume", help="a checkpoint to resume from (written by --ckpt-dir)")
     args = ap.parse_args()
 
-    ms.set_context(mode=ms.GRAPH_MODE, device_target=args.target)
+    ms.set_context(mode=ms.GRAPH_MODE, device_target=args.device)
     ms.set_seed(1)
     data_dir = args.data or synthetic_mnist(tempfile.mkdtemp(prefix="minispore-mnist-"))
     train_ds = create_dataset(data_dir, "train")
@@ -106,7 +110,8 @@ def main():
         initial_epoch = int(saved.pop("epoch_num").asnumpy())
         ms.load_param_into_net(model.train_network, saved)
         print(f"resumed from {args.resume} after epoch {initial_epoch}")
-    model.train(args.epochs, train_ds, callbacks=callbacks, initial_epoch=initial_epoch)
+    model.train(args.epochs, train_ds, callbacks=callbacks, initial_epoch=initial_epoch,
+                dataset_sink_mode=args.device != "CPU", sink_size=args.sink_size)
     print("eval:", model.eval(test_ds))
 
 

@@ -44,6 +44,14 @@ class OpTypeError(TypeError):
     """A dtype error at trace time (MindSpore raises TypeError for these); same message format."""
 
 
+class OutOfMemoryError(MemoryError, RuntimeError):
+    """A graph, a constant or an eager result needs more memory than the target can ever provide. Raised
+    before anything is allocated (numpy would fail without naming the op, or the kernel's OOM killer would
+    end the process minutes later); the message names the largest buffers (op, shape, dtype, bytes, the
+    user's line), the total and the limit. A MemoryError for numpy users, a RuntimeError ("out of memory")
+    for MindSpore's and PyTorch's (``torch.OutOfMemoryError`` is a RuntimeError)."""
+
+
 @dataclass
 class OpDef:
     name: str

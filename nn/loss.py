@@ -5,17 +5,39 @@ BCEWithLogitsLoss, NLLLoss and CrossEntropyLoss."""
 import numpy as np
 
 from ..graph import dtype as mstype
+from ..graph import trace
 from ..graph.cell import Cell
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from ..ops import functional as F
+from ..ops.elementwise_base import broadcast_shapes
+from ..ops.registry import OpError, OpTypeError, fail, fail_type
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _where():
+    return trace.format_location(trace.user_source())
+
+
 def _check_is_tensor(arg, value, cls_name):
     if not isinstance(value, Tensor):
-        raise TypeError(f"For '{cls_name}', the '{arg}' should be a Tensor, but got {type(value).__name__}.")
+        fail_type(cls_name, f"the '{arg}' should be a Tensor, but got {type(value).__name__}.")
+
+
+def _check_float(arg, value, cls_name):
+    if not value.dtype.is_floating:
+        fail_type(cls_name, f"the '{arg}' must be a floating-point Tensor, but got {value.dtype}.")
+
+
+def _check_broadcast(logits, labels, cls_name):
+    """The elementwise losses broadcast 'labels' against 'logits' (MindSpore's implicit broadcast); shapes that
+    cannot broadcast are this loss's error, not its inner Sub's."""
+    try:
+        broadcast_shapes(cls_name, [logits.shape, labels.shape])
+    except ValueError:
+        fail(cls_name, f"the shapes of 'logits' {list(logits.shape)} and 'labels' {list(labels.shape)} cannot "
+                       f"broadcast.")
 
 
 def _check_weight(arg, value, cls_name, ndim=None):
@@ -84,6 +106,7 @@ class MSELoss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
+        _check_broadcast(logits, labels, self.cls_name)
         return self.get_loss(F.square(logits - labels))
 
 
@@ -94,6 +117,7 @@ class L1Loss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
+        _check_broadcast(logits, labels, self.cls_name)
         return self.get_loss(F.abs(logits - labels))
 
 
@@ -113,8 +137,13 @@ class SmoothL1Loss(LossBase):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
         if logits.shape != labels.shape:
-            raise ValueError(f"For '{self.cls_name}', the shape of 'logits' and 'labels' must be the same, but "
-                             f"got {list(logits.shape)} and {list(labels.shape)}.")
+            fail(self.cls_name, f"the shape of 'logits' and 'labels' must be the same, but got "
+                                f"{list(logits.shape)} and {list(labels.shape)}.")
+        # MindSpore's SmoothL1Loss kernel: float inputs of one dtype (an int loss would be computed silently)
+        _check_float("logits", logits, self.cls_name)
+        if labels.dtype != logits.dtype:
+            fail_type(self.cls_name, f"the type of 'labels' should be same as 'logits', but got logits with type "
+                                     f"{logits.dtype} and labels with type {labels.dtype}.")
         d = logits - labels
         ad = F.abs(d)
         loss = F.select(ad < self.beta, F.square(d) * (0.5 / self.beta), ad - 0.5 * self.beta)
@@ -135,19 +164,22 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
-        if logits.ndim < 1 or logits.dtype.np.kind != "f":
-            raise TypeError(f"For '{self.cls_name}', 'logits' must be a floating-point Tensor with a class "
-                            f"axis, but got {logits.dtype} of shape {list(logits.shape)}.")
+        _check_float("logits", logits, self.cls_name)
+        if logits.ndim < 1:
+            fail(self.cls_name, "the 'logits' must have a class axis, but got a 0-D Tensor.")
         if self.sparse:
-            if labels.shape != logits.shape[:-1] or labels.dtype.np.kind not in "iu":
-                raise ValueError(f"For '{self.cls_name}' with sparse=True, 'labels' must be integer class indices "
-                                 f"of shape {list(logits.shape[:-1])}, but got {labels.dtype} "
-                                 f"{list(labels.shape)}.")
+            prefix = f"For '{self.cls_name}' with sparse=True, "
+            if labels.dtype.np.kind not in "iu":
+                raise OpTypeError(f"{prefix}'labels' must be integer class indices, but got {labels.dtype}."
+                                  + _where())
+            if labels.shape != logits.shape[:-1]:
+                raise OpError(f"{prefix}'labels' must have shape {list(logits.shape[:-1])} (the shape of 'logits' "
+                              f"{list(logits.shape)} without its class axis), but got {list(labels.shape)}." + _where())
             labels = F.one_hot(labels, logits.shape[-1], _const(1, logits.dtype), _const(0, logits.dtype),
                                check_range=True)
         elif labels.shape != logits.shape:
-            raise ValueError(f"For '{self.cls_name}', 'labels' must have the shape of 'logits' "
-                             f"{list(logits.shape)}, but got {list(labels.shape)}.")
+            fail(self.cls_name, f"'labels' must have the shape of 'logits' {list(logits.shape)}, but got "
+                                f"{list(labels.shape)}.")
         labels = F.cast(labels, logits.dtype)
         x = -F.reduce_sum(labels * F.log_softmax(logits, -1), -1)
         return self.get_loss(x)
@@ -167,6 +199,10 @@ class BCEWithLogitsLoss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
+        _check_float("logits", logits, self.cls_name)
+        if labels.shape != logits.shape:  # MindSpore's BCEWithLogitsLoss kernel: the same shape
+            fail(self.cls_name, f"the shape of 'labels' should be same as 'logits', but got logits shape "
+                                f"{list(logits.shape)} and labels shape {list(labels.shape)}.")
         labels = F.cast(labels, logits.dtype)
         log_one_plus = F.softplus(-logits)  # log(1 + exp(-x)) = -log(sigmoid(x))
         if self.pos_weight is not None:
@@ -183,14 +219,18 @@ def _nll_loss(logp, target, class_axis, weight, ignore_index, reduction, label_s
     in eps/C * (-sum_c weight[c] * logp[c])."""
     n_classes = logp.shape[class_axis]
     want = tuple(logp.shape[:class_axis]) + tuple(logp.shape[class_axis + 1:])
-    if tuple(target.shape) != want:
-        raise ValueError(f"For '{cls_name}', the class-index 'labels' must have shape {list(want)} for logits "
-                         f"of shape {list(logp.shape)}, but got {list(target.shape)}.")
     if target.dtype.np.kind not in "iu":
-        raise TypeError(f"For '{cls_name}', class-index 'labels' must be an integer Tensor, but got {target.dtype}.")
+        fail_type(cls_name, f"class-index 'labels' must be an integer Tensor, but got {target.dtype}.")
+    if tuple(target.shape) != want:
+        fail(cls_name, f"the class-index 'labels' must have shape {list(want)} for logits of shape "
+                       f"{list(logp.shape)}, but got {list(target.shape)}.")
+    if weight is not None and tuple(weight.shape) != (n_classes,):
+        fail(cls_name, f"the 'weight' must have shape [{n_classes}] (one weight per class of logits "
+                       f"{list(logp.shape)}), but got {list(weight.shape)}.")
     dtype = logp.dtype
     valid = F.not_equal(target, ignore_index)
     safe_t = F.select(valid, target, F.zeros_like(target))  # ignored entries read class 0, then are masked
+    safe_t = _checked_labels(safe_t, n_classes, class_axis)
     # Gather logp[o, t, i] from the flattened input (as MindSpore's GatherD): flat index
     # (o * C + t) * inner + i, with o over the axes before the class axis and i over those after.
     outer = int(np.prod(want[:class_axis], dtype=np.int64))
@@ -225,15 +265,30 @@ def _nll_loss(logp, target, class_axis, weight, ignore_index, reduction, label_s
     return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
+def _checked_labels(labels, n_classes, class_axis):
+    """``labels``, checked against [0, n_classes) when the step runs: a label out of range is a ValueError
+    ("a label is out of range [0, num_classes)", the user's line), as in the sparse softmax cross-entropy.
+
+    Gather alone would wrap a negative label to a class from the end (a silent wrong loss) and call a too
+    large one an out-of-range *index*. OneHot(check_range=True) makes the check; its rows times the class
+    numbers sum back to the labels, so the gathers below read labels that passed it (a data dependency:
+    no pass can drop the check). Integer arithmetic, so the labels are exact."""
+    np_dtype = labels.dtype.np
+    one, zero = Tensor(np.ones((), np_dtype)), Tensor(np.zeros((), np_dtype))
+    hot = F.one_hot(labels, n_classes, one, zero, axis=class_axis, check_range=True)
+    classes = np.arange(n_classes, dtype=np_dtype).reshape((n_classes,) + (1,) * (labels.ndim - class_axis))
+    return F.reduce_sum(hot * Tensor(classes), class_axis)
+
+
 def _check_nll_args(cell, weight, ignore_index):
     cell.weight = _check_weight("weight", weight, cell.cls_name, ndim=1)
     cell.ignore_index = _check_int("ignore_index", ignore_index, cell.cls_name)
 
 
 def _class_axis(logits, cls_name):
-    if logits.ndim < 1 or logits.dtype.np.kind != "f":
-        raise TypeError(f"For '{cls_name}', 'logits' must be a floating-point Tensor of shape (C,), (N, C) or "
-                        f"(N, C, d1, ...), but got {logits.dtype} of shape {list(logits.shape)}.")
+    _check_float("logits", logits, cls_name)
+    if logits.ndim < 1:
+        fail(cls_name, "the 'logits' must have shape (C,), (N, C) or (N, C, d1, ...), but got a 0-D Tensor.")
     return 0 if logits.ndim == 1 else 1
 
 
@@ -280,8 +335,11 @@ class CrossEntropyLoss(LossBase):
             return _nll_loss(logp, labels, axis, self.weight, self.ignore_index, self.reduction,
                              self.label_smoothing, self.cls_name)
         if labels.shape != logits.shape:
-            raise ValueError(f"For '{self.cls_name}', probability 'labels' must have the shape of 'logits' "
-                             f"{list(logits.shape)}, but got {list(labels.shape)}.")
+            fail(self.cls_name, f"probability 'labels' must have the shape of 'logits' {list(logits.shape)}, but "
+                                f"got {list(labels.shape)}.")
+        if self.weight is not None and tuple(self.weight.shape) != (logits.shape[axis],):
+            fail(self.cls_name, f"the 'weight' must have shape [{logits.shape[axis]}] (one weight per class of "
+                                f"logits {list(logits.shape)}), but got {list(self.weight.shape)}.")
         n_classes = logits.shape[axis]
         target = F.cast(labels, logits.dtype)
         if self.label_smoothing > 0:

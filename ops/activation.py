@@ -14,7 +14,7 @@ from .arithmetic import select
 from .elementwise_base import elementwise
 from .math import exp
 from .primitive_base import Primitive, simple_primitive
-from .registry import apply, as_tensor
+from .registry import apply, as_tensor, fail, fail_type
 from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -186,7 +186,7 @@ elementwise("Softplus", _softplus, _np_softplus, grad=lambda ctx, ins, out, d: [
 
 def _check_float(name, value, arg):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"For '{name}', '{arg}' must be a float, but got {type(value).__name__}")
+        fail_type(name, f"'{arg}' must be a float, but got {type(value).__name__}")
     return float(value)
 
 
@@ -219,7 +219,7 @@ def gelu(input, approximate="none"):
     """GELU. approximate='none': x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))); approximate='tanh':
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"For 'gelu', 'approximate' must be 'none' or 'tanh', but got {approximate!r}")
+        fail("gelu", f"'approximate' must be 'none' or 'tanh', but got {approximate!r}")
     return apply("GeLU", as_tensor(input), approximate=approximate == "tanh")
 
 

@@ -7,8 +7,9 @@ import numpy as np
 from ..graph import dtype as mstype
 from ..graph.tensor import Tensor
 from .elementwise_base import broadcast_shapes, elementwise, promote
+from .memory import check_alloc
 from .reduce import unbroadcast
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, register, type_name
 
 
 def _add(x, y):
@@ -118,7 +119,7 @@ for _name, _fn, _ref in [("Greater", _greater, np.greater), ("GreaterEqual", _gr
 def _bool_infer(specs):
     for s in specs:
         if s.dtype != np.bool_:
-            raise TypeError(f"the inputs must be bool Tensors, but got {s.dtype}")
+            raise TypeError(f"the inputs must be bool Tensors, but got {type_name(s.dtype)}")
     return broadcast_shapes("", [s.shape for s in specs]), np.dtype(np.bool_)
 
 
@@ -144,9 +145,9 @@ register(OpDef("Cast", infer=_cast_infer, reference=lambda x, dtype: x.astype(dt
 def _select_infer(specs):
     c, x, y = specs
     if c.dtype != np.bool_:
-        raise TypeError(f"the condition must be a bool Tensor, but got {c.dtype}")
+        raise TypeError(f"the condition must be a bool Tensor, but got {type_name(c.dtype)}")
     if x.dtype != y.dtype:
-        raise TypeError(f"x and y must have the same dtype, but got {x.dtype} and {y.dtype}")
+        raise TypeError(f"x and y must have the same dtype, but got {type_name(x.dtype)} and {type_name(y.dtype)}")
     return broadcast_shapes("Select", [c.shape, x.shape, y.shape]), x.dtype
 
 
@@ -267,18 +268,21 @@ def ones_like(x):
 def fill(dtype, shape, value):
     """A Tensor of ``shape`` filled with ``value`` (a constant; folded into the graph)."""
     np_dtype = mstype.to_np(dtype)
-    return Tensor(np.full(tuple(shape), value, dtype=np_dtype))
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or \
+            any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in shape):
+        fail("Fill", f"the 'shape' must be a tuple of non-negative ints, but got {shape!r}")
+    shape = tuple(int(s) for s in shape)
+    check_alloc("Fill", shape, np_dtype)  # made now, while tracing: refuse a size the host can never hold
+    return Tensor(np.full(shape, value, dtype=np_dtype))
 
 
 def zeros(shape, dtype=mstype.float32):
-    if isinstance(shape, int):
-        shape = (shape,)
     return fill(dtype, shape, 0)
 
 
 def ones(shape, dtype=mstype.float32):
-    if isinstance(shape, int):
-        shape = (shape,)
     return fill(dtype, shape, 1)
 
 

@@ -10,24 +10,24 @@ from ..graph.tensor import Tensor
 from .broadcast import broadcast_to
 from .indexing import strided_slice
 from .primitives import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, fail_type, register, type_name
 from .shape_base import expand_dims, reshape
 
 
 def _axis(axis, ndim, name, what="axis"):
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"For '{name}', the '{what}' must be an int, but got {type(axis).__name__}")
+        fail_type(name, f"the '{what}' must be an int, but got {type(axis).__name__}")
     if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"For '{name}', the '{what}' must be in range [{-ndim}, {ndim}), but got {axis}")
+        fail(name, f"the '{what}' must be in range [{-ndim}, {ndim}), but got {axis}")
     return int(axis) % max(ndim, 1)
 
 
 def _tensor_list(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
-        raise TypeError(f"For '{name}', the input must be a non-empty tuple or list of Tensors")
+        fail_type(name, "the input must be a non-empty tuple or list of Tensors")
     for t in tensors:
         if not isinstance(t, Tensor):
-            raise TypeError(f"For '{name}', every element must be a Tensor, but got {type(t).__name__}")
+            fail_type(name, f"every element must be a Tensor, but got {type(t).__name__}")
     return list(tensors)
 
 
@@ -38,7 +38,7 @@ def _concat_infer(specs, axis):
         raise ValueError(f"a Concat node joins exactly two inputs, got {len(specs)}")
     a, b = specs
     if a.dtype != b.dtype:
-        raise TypeError(f"all inputs must have the same dtype, but got {a.dtype} and {b.dtype}")
+        raise TypeError(f"all inputs must have the same dtype, but got {type_name(a.dtype)} and {type_name(b.dtype)}")
     if a.ndim != b.ndim or not 0 <= axis < a.ndim or \
             any(x != y for d, (x, y) in enumerate(zip(a.shape, b.shape)) if d != axis):
         raise ValueError(f"the input shapes {list(a.shape)} and {list(b.shape)} must be equal except on axis {axis}")
@@ -70,12 +70,11 @@ def concat(tensors, axis=0):
     tensors = _tensor_list(tensors, "Concat")
     ndim = tensors[0].ndim
     if ndim == 0:
-        raise ValueError("For 'Concat', the inputs must have at least one dimension")
+        fail("Concat", "the inputs must have at least one dimension")
     axis = _axis(axis, ndim, "Concat")
     for t in tensors[1:]:
         if t.ndim != ndim:
-            raise ValueError(f"For 'Concat', all inputs must have the same rank, but got shapes "
-                             f"{[list(x.shape) for x in tensors]}")
+            fail("Concat", f"all inputs must have the same rank, but got shapes {[list(x.shape) for x in tensors]}")
     while len(tensors) > 1:
         paired = [apply("Concat", tensors[i], tensors[i + 1], axis=axis) for i in range(0, len(tensors) - 1, 2)]
         tensors = paired + tensors[len(paired) * 2:]
@@ -91,8 +90,7 @@ def stack(tensors, axis=0):
     shape = tuple(tensors[0].shape)
     for t in tensors:
         if tuple(t.shape) != shape:
-            raise ValueError(f"For 'Stack', all inputs must have the same shape, but got "
-                             f"{[list(x.shape) for x in tensors]}")
+            fail("Stack", f"all inputs must have the same shape, but got {[list(x.shape) for x in tensors]}")
     axis = _axis(axis, len(shape) + 1, "Stack")
     return concat([expand_dims(t, axis) for t in tensors], axis)
 
@@ -115,15 +113,15 @@ def split(tensor, split_size_or_sections, axis=0):
     s = split_size_or_sections
     if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
         if s <= 0:
-            raise ValueError(f"For 'split', split_size_or_sections must be positive, but got {s}")
+            fail("split", f"the 'split_size_or_sections' must be positive, but got {s}")
         sizes = [min(int(s), n - k) for k in range(0, n, int(s))] or [0]
     elif isinstance(s, (list, tuple)) and all(isinstance(v, (int, np.integer)) and v >= 0 for v in s):
         sizes = [int(v) for v in s]
         if sum(sizes) != n:
-            raise ValueError(f"For 'split', the sections {list(s)} must add up to the size {n} of axis {axis}")
+            fail("split", f"the sections {list(s)} must add up to the size {n} of axis {axis}")
     else:
-        raise TypeError(f"For 'split', split_size_or_sections must be a positive int or a list of ints, "
-                        f"but got {s!r}")
+        fail_type("split", f"the 'split_size_or_sections' must be a positive int or a list of non-negative ints, "
+                           f"but got {s!r}")
     out, start = [], 0
     for size in sizes:
         out.append(_slice_axis(x, axis, start, start + size))
@@ -136,13 +134,13 @@ def slice(input_x, begin, size):  # noqa: A001  (MindSpore's name)
     x = as_tensor(input_x)
     begin, size = list(begin), list(size)
     if len(begin) != x.ndim or len(size) != x.ndim:
-        raise ValueError(f"For 'Slice', begin {begin} and size {size} must both have {x.ndim} elements for "
-                         f"an input of shape {list(x.shape)}")
+        fail("Slice", f"the 'begin' {begin} and 'size' {size} must both have {x.ndim} elements for an input of "
+                      f"shape {list(x.shape)}")
     end = []
     for d, (b, s) in enumerate(zip(begin, size)):
         s = x.shape[d] - b if s == -1 else s
         if b < 0 or s < 0 or b + s > x.shape[d]:
-            raise ValueError(f"For 'Slice', begin {begin} + size {size} is out of range for shape {list(x.shape)}")
+            fail("Slice", f"'begin' {begin} + 'size' {size} is out of range for shape {list(x.shape)}")
         end.append(b + s)
     return strided_slice(x, begin, end, [1] * x.ndim)
 
@@ -154,8 +152,8 @@ def tile(input, dims):  # noqa: A002
     BroadcastTo's rule."""
     x = as_tensor(input)
     dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
-    if not all(isinstance(m, (int, np.integer)) and m >= 0 for m in dims):
-        raise ValueError(f"For 'Tile', dims must be non-negative ints, but got {dims}")
+    if not all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 0 for m in dims):
+        fail("Tile", f"the 'dims' must be non-negative ints, but got {dims}")
     nd = max(len(dims), x.ndim)
     mult = (1,) * (nd - len(dims)) + tuple(int(m) for m in dims)
     shape = (1,) * (nd - x.ndim) + tuple(x.shape)
@@ -233,15 +231,15 @@ class Split(Primitive):
     def __init__(self, axis=0, output_num=1):
         super().__init__()
         if isinstance(output_num, bool) or not isinstance(output_num, int) or output_num < 1:
-            raise ValueError(f"For 'Split', output_num must be a positive int, but got {output_num!r}")
+            fail("Split", f"the 'output_num' must be a positive int, but got {output_num!r}")
         self.axis, self.output_num = axis, output_num
 
     def __call__(self, x):
         x = as_tensor(x)
         axis = _axis(self.axis, x.ndim, "Split")
         if x.shape[axis] % self.output_num:
-            raise ValueError(f"For 'Split', the size {x.shape[axis]} of axis {axis} must be divisible by "
-                             f"output_num {self.output_num}")
+            fail("Split", f"the size {x.shape[axis]} of axis {axis} must be divisible by 'output_num' "
+                          f"{self.output_num}")
         return split(x, x.shape[axis] // self.output_num, axis) if x.shape[axis] else (x,) * self.output_num
 
 
@@ -265,7 +263,7 @@ class Argmax(Primitive):
     def __init__(self, axis=-1, output_type=mstype.int32):
         super().__init__()
         if isinstance(axis, bool) or not isinstance(axis, int):
-            raise TypeError(f"For 'Argmax', axis must be an int, but got {type(axis).__name__}")
+            fail_type("Argmax", f"the 'axis' must be an int, but got {type(axis).__name__}")
         self.axis, self.output_type = axis, output_type
 
     def __call__(self, x):

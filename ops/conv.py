@@ -28,7 +28,7 @@ from .geometry import (  # noqa: F401  (same_pads: re-exported for the nn layers
     same_pads,
 )
 from .primitive_base import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, check_same_type, fail, register, type_name
 from .shape_base import reshape
 
 # ---- shapes, references, gradients -------------------------------------------------------------
@@ -63,14 +63,17 @@ def _conv_shapes(x_shape, w_shape, stride, dilation, pad, group):
 
 
 def _float_pair(a, b, what):
-    if a.dtype != b.dtype or a.dtype.kind != "f":
-        raise TypeError(f"{what} must be floating-point Tensors of the same dtype, but got {a.dtype} and {b.dtype}")
+    """MindSpore's TypeErrors of a cube-like op: both inputs of one floating-point dtype (never promoted)."""
+    a_name, b_name = what
+    check_same_type(a, b, a_name, b_name)
+    if a.dtype.kind != "f":
+        raise TypeError(f"the '{a_name}' and '{b_name}' must be floating-point Tensors, but got {type_name(a.dtype)}")
     return a.dtype
 
 
 def _conv_infer(specs, stride, dilation, pad, group):
     x, w = specs
-    return _conv_shapes(x.shape, w.shape, stride, dilation, pad, group), _float_pair(x, w, "x and weight")
+    return _conv_shapes(x.shape, w.shape, stride, dilation, pad, group), _float_pair(x, w, ("x", "weight"))
 
 
 def _dx_infer(specs, x_shape, stride, dilation, pad, group):
@@ -79,7 +82,7 @@ def _dx_infer(specs, x_shape, stride, dilation, pad, group):
     if d.shape != want:
         raise ValueError(f"dout shape {list(d.shape)} does not match the convolution output {list(want)} of "
                          f"x shape {list(x_shape)} and weight shape {list(w.shape)}")
-    return tuple(x_shape), _float_pair(d, w, "dout and weight")
+    return tuple(x_shape), _float_pair(d, w, ("dout", "weight"))
 
 
 def _dw_infer(specs, w_shape, stride, dilation, pad, group):
@@ -88,7 +91,7 @@ def _dw_infer(specs, w_shape, stride, dilation, pad, group):
     if d.shape != want:
         raise ValueError(f"dout shape {list(d.shape)} does not match the convolution output {list(want)} of "
                          f"x shape {list(x.shape)} and weight shape {list(w_shape)}")
-    return tuple(w_shape), _float_pair(d, x, "dout and x")
+    return tuple(w_shape), _float_pair(d, x, ("dout", "x"))
 
 
 def _taps(shape_hw, w_shape, out_hw, stride, dilation, pad):
@@ -173,7 +176,7 @@ def _bias_infer(specs, data_format):
     if b.shape[0] != x.shape[axis]:
         raise ValueError(f"bias shape {list(b.shape)} must match the channel axis {axis} of input_x shape "
                          f"{list(x.shape)} ({data_format})")
-    return x.shape, _float_pair(x, b, "input_x and bias")
+    return x.shape, _float_pair(x, b, ("input_x", "bias"))
 
 
 def _bias_ref(x, b, data_format):
@@ -188,8 +191,10 @@ def _bias_grad(ctx, ins, out, d, data_format):
 
 def _bias_grad_infer(specs, data_format):
     d = specs[0]
-    if d.ndim < 2 or d.dtype.kind != "f":
-        raise ValueError(f"dout must be a floating-point Tensor of at least 2 dimensions, got {d}")
+    if d.ndim < 2:
+        raise ValueError(f"dout must have at least 2 dimensions, but got shape {list(d.shape)}")
+    if d.dtype.kind != "f":
+        raise TypeError(f"dout must be a floating-point Tensor, but got {type_name(d.dtype)}")
     return (d.shape[channel_axis(d.ndim, data_format)],), d.dtype
 
 
@@ -218,8 +223,8 @@ def _conv2d(op, x, weight, stride, pad_mode, padding, dilation, groups):
     dilation = int_pair(dilation, "dilation", op, allow_four=True)
     groups = check_int(groups, "groups" if op == "conv2d" else "group", op)
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"For '{op}', the input and the weight must be 4-D, but got input shape "
-                         f"{list(x.shape)} and weight shape {list(weight.shape)}")
+        fail(op, f"the input and the weight must be 4-D (N, C, H, W) and (C_out, C_in/groups, kh, kw), but got "
+                 f"input shape {list(x.shape)} and weight shape {list(weight.shape)}")
     pad = resolve_pads(pad_mode, padding, x.shape[2:], weight.shape[2:], stride, dilation, op)
     return apply("Conv2D", x, weight, stride=stride, dilation=dilation, pad=pad, group=groups)
 
@@ -267,8 +272,8 @@ class Conv2D(Primitive):
         weight = as_tensor(weight)
         if weight.ndim == 4 and (weight.shape[0] != self.out_channel
                                  or tuple(weight.shape[2:]) != self.kernel_size):
-            raise ValueError(f"For '{self.name}', the weight shape {list(weight.shape)} does not match out_channel "
-                             f"{self.out_channel} and kernel_size {self.kernel_size}")
+            fail(self.name, f"the weight shape {list(weight.shape)} does not match out_channel {self.out_channel} "
+                            f"and kernel_size {self.kernel_size}")
         return _conv2d(self.name, x, weight, self.stride, self.pad_mode, self.pad, self.dilation, self.group)
 
 

@@ -6,7 +6,7 @@ with a scalar body (compiled by every backend inside its map template) and a num
 import numpy as np
 
 from ..graph.tensor import Tensor
-from .registry import OpDef, Spec, apply, as_tensor, cell_precision_reads, register
+from .registry import OpDef, Spec, apply, as_tensor, cell_precision_reads, register, type_name
 
 
 def broadcast_shapes(name, shapes):
@@ -24,10 +24,10 @@ def same_dtype_infer(name, out_dtype=None, float_only=False):
     def infer(specs, **attrs):
         dtypes = {s.dtype for s in specs}
         if len(dtypes) > 1:
-            raise TypeError(f"the inputs must have the same dtype, but got {[str(s.dtype) for s in specs]}")
+            raise TypeError(f"the inputs must have the same dtype, but got {[type_name(s.dtype) for s in specs]}")
         dt = specs[0].dtype
         if float_only and dt.kind != "f":
-            raise TypeError(f"the input must be a floating-point Tensor, but got {dt}")
+            raise TypeError(f"the input must be a floating-point Tensor, but got {type_name(dt)}")
         shape = broadcast_shapes(name, [s.shape for s in specs]) if len(specs) > 1 else specs[0].shape
         return shape, np.dtype(out_dtype) if out_dtype is not None else dt
 

@@ -10,14 +10,14 @@ from ..graph.tensor import Tensor
 from .array_ops import _axis
 from .geometry import prod
 from .primitives import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, register, type_name
 from .shape_base import reshape
 
 # ---- Gather and its gradient ---------------------------------------------------------------
 
 def _index_check(spec, name):
     if spec.dtype.kind not in "iu":
-        raise TypeError(f"the indices must be an int32 or int64 Tensor, but got {spec.dtype}")
+        raise TypeError(f"the indices must be an int32 or int64 Tensor, but got {type_name(spec.dtype)}")
 
 
 def _gather_infer(specs, axis):
@@ -80,9 +80,9 @@ def gather(input_params, input_indices, axis, batch_dims=0):
     p = as_tensor(input_params)
     i = as_tensor(input_indices)
     if batch_dims != 0:
-        raise ValueError(f"For 'Gather', only batch_dims=0 is supported, but got {batch_dims}")
+        fail("Gather", f"only batch_dims=0 is supported, but got {batch_dims}")
     if p.ndim == 0:
-        raise ValueError("For 'Gather', input_params must have at least one dimension")
+        fail("Gather", "the 'input_params' must have at least one dimension")
     axis = _axis(int(axis) if isinstance(axis, Tensor) else axis, p.ndim, "Gather")
     return apply("Gather", p, i, axis=axis)
 
@@ -123,9 +123,9 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1, check_range=False)
     if isinstance(depth, Tensor):
         depth = int(depth)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
-        raise ValueError(f"For 'OneHot', depth must be a non-negative int, but got {depth!r}")
+        fail("OneHot", f"the 'depth' must be a non-negative int, but got {depth!r}")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -1 <= axis <= i.ndim:
-        raise ValueError(f"For 'OneHot', axis must be -1 or in range [0, {i.ndim}], but got {axis!r}")
+        fail("OneHot", f"the 'axis' must be -1 or in range [0, {i.ndim}], but got {axis!r}")
     on = on_value if isinstance(on_value, Tensor) else Tensor(on_value)
     off = off_value if isinstance(off_value, Tensor) else Tensor(off_value, dtype=on.dtype)
     if on.ndim or off.ndim:

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..graph import trace
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
 
@@ -50,6 +51,11 @@ def strided_slice(x, begin, end, strides):
                  strides=tuple(int(s) for s in strides))
 
 
+def _where():
+    # (Python's IndexError/TypeError of indexing, as numpy and MindSpore raise them, with the user's line)
+    return trace.format_location(trace.user_source())
+
+
 def tensor_getitem(x, index):
     """``x[index]`` for ints, slices, None and Ellipsis (basic indexing)."""
     x = as_tensor(x)
@@ -66,12 +72,12 @@ def tensor_getitem(x, index):
             out_shape.append(("new",))
             continue
         if d >= x.ndim:
-            raise IndexError(f"too many indices for a Tensor of shape {list(x.shape)}")
+            raise IndexError(f"too many indices for a Tensor of shape {list(x.shape)}" + _where())
         n = x.shape[d]
         if isinstance(item, (int, np.integer)):
             i = int(item)
             if not -n <= i < n:
-                raise IndexError(f"index {i} is out of bounds for axis {d} with size {n}")
+                raise IndexError(f"index {i} is out of bounds for axis {d} with size {n}" + _where())
             i %= n
             begin.append(i), end.append(i + 1), strides.append(1)
         elif isinstance(item, slice):
@@ -79,7 +85,8 @@ def tensor_getitem(x, index):
             begin.append(b), end.append(e), strides.append(s)
             out_shape.append(("keep", d))
         else:
-            raise TypeError(f"Tensor indexing supports ints, slices, None and Ellipsis, got {type(item).__name__}")
+            raise TypeError(f"Tensor indexing supports ints, slices, None and Ellipsis, got {type(item).__name__}"
+                            + _where())
         d += 1
     for k in range(d, x.ndim):
         begin.append(0), end.append(x.shape[k]), strides.append(1)

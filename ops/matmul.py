@@ -2,16 +2,21 @@
 
 import numpy as np
 
-from .elementwise_base import promote
-from .registry import OpDef, apply, register
+from ..graph.dtype import is_float
+from .registry import OpDef, apply, as_tensor, check_same_type, register, type_name
+
+
+def _check_types(a, b):
+    check_same_type(a, b, "x1", "x2")
+    if not is_float(a.dtype):  # (the kernels are BLAS: an int or bool matmul would fail inside numba)
+        raise TypeError(f"the 'x1' and 'x2' must be floating-point Tensors, but got {type_name(a.dtype)}")
 
 
 def _matmul_infer(specs, transpose_a=False, transpose_b=False):
     a, b = specs
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"the inputs must be 2-D, but got x1 shape {list(a.shape)} and x2 shape {list(b.shape)}")
-    if a.dtype != b.dtype:
-        raise TypeError(f"the inputs must have the same dtype, but got {a.dtype} and {b.dtype}")
+    _check_types(a, b)
     m, k1 = a.shape[::-1] if transpose_a else a.shape
     k2, n = b.shape[::-1] if transpose_b else b.shape
     if k1 != k2:
@@ -43,8 +48,7 @@ def _bmm_infer(specs, transpose_a=False, transpose_b=False):
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise ValueError(f"the inputs must be 3-D with the same batch size, but got x1 shape {list(a.shape)} "
                          f"and x2 shape {list(b.shape)}")
-    if a.dtype != b.dtype:
-        raise TypeError(f"the inputs must have the same dtype, but got {a.dtype} and {b.dtype}")
+    _check_types(a, b)
     m, k1 = a.shape[:0:-1] if transpose_a else a.shape[1:]
     k2, n = b.shape[:0:-1] if transpose_b else b.shape[1:]
     if k1 != k2:
@@ -71,16 +75,19 @@ register(OpDef("BatchMatMul", infer=_bmm_infer, reference=_bmm_ref, grad=_bmm_gr
 
 
 def matmul(x, y, transpose_a=False, transpose_b=False):
-    """out = op(x) @ op(y), op = transpose when the flag is set (2-D), or batched for 3-D inputs."""
-    x, y = promote(x, y)
+    """out = op(x) @ op(y), op = transpose when the flag is set (2-D), or batched for 3-D inputs.
+
+    x and y must have the same dtype (a TypeError otherwise, as MindSpore's matmul): no implicit promotion,
+    so a float64 or int input to a float32 weight is an error, not a float64 result."""
+    x, y = as_tensor(x), as_tensor(y)
     if x.ndim == 3 and y.ndim == 3:
         return batch_matmul(x, y, transpose_a, transpose_b)
     return apply("MatMul", x, y, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
 
 
 def batch_matmul(x, y, transpose_a=False, transpose_b=False):
-    """out[i] = op(x[i]) @ op(y[i]) for 3-D inputs."""
-    x, y = promote(x, y)
+    """out[i] = op(x[i]) @ op(y[i]) for 3-D inputs of the same dtype."""
+    x, y = as_tensor(x), as_tensor(y)
     return apply("BatchMatMul", x, y, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
 
 

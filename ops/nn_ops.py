@@ -21,14 +21,23 @@ import math
 
 import numpy as np
 
-from ..graph import trace
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from .elementwise_base import elementwise
 from .geometry import axis_split
 from .indexing import strided_slice
 from .primitives import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import (
+    OpDef,
+    apply,
+    as_tensor,
+    check_same_type,
+    fail,
+    fail_type,
+    read_dtype,
+    register,
+    type_name,
+)
 from .shape_base import reshape
 from .state import assign
 
@@ -42,14 +51,15 @@ def _check_x(x):
     if x.ndim < 2:
         raise ValueError(f"the input must have shape (N, C, ...), but got {list(x.shape)}")
     if x.dtype.kind != "f":
-        raise TypeError(f"the input must be a floating-point Tensor, but got {x.dtype}")
+        raise TypeError(f"the input must be a floating-point Tensor, but got {type_name(x.dtype)}")
 
 
 def _channel_vectors(x, vecs, names):
     for v, name in zip(vecs, names):
-        if v.shape != (x.shape[1],) or v.dtype != x.dtype:
-            raise ValueError(f"'{name}' must be a {x.dtype} vector of shape [{x.shape[1]}] (the channels of "
-                             f"input {list(x.shape)}), but got {list(v.shape)} {v.dtype}")
+        if v.shape != (x.shape[1],):
+            raise ValueError(f"'{name}' must be a vector of shape [{x.shape[1]}] (the channels of input "
+                             f"{list(x.shape)}), but got {list(v.shape)}")
+        check_same_type(x, v, "x", name)
 
 
 def _row(t, k):
@@ -191,8 +201,9 @@ def _batch_norm(x, running_mean, running_var, weight, bias, training, momentum, 
     """(y, mean, var): the statistics y was normalised with."""
     x = as_tensor(x)
     if x.ndim < 2:
-        raise ValueError(f"For 'BatchNorm', the input must have shape (N, C, ...), but got {list(x.shape)}"
-                         + trace.format_location(trace.user_source()))
+        fail("BatchNorm", f"the input must have shape (N, C, ...), but got {list(x.shape)}")
+    if x.dtype.np.kind != "f":
+        fail_type("BatchNorm", f"the 'x' must be a floating-point Tensor, but got {x.dtype}")
     momentum = _check_float(momentum, "momentum", 0.0, 1.0)
     eps = _check_float(eps, "epsilon", 0.0, 1.0, low_open=True)
     c = x.shape[1]
@@ -202,8 +213,12 @@ def _batch_norm(x, running_mean, running_var, weight, bias, training, momentum, 
                     (bias, "bias")):
         if not isinstance(t, Tensor) or tuple(t.shape) != (c,):
             shown = list(t.shape) if isinstance(t, Tensor) else type(t).__name__
-            raise ValueError(f"For 'BatchNorm', '{name}' must be a Tensor of shape [{c}] (the channels of input "
-                             f"{list(x.shape)}), but got {shown}" + trace.format_location(trace.user_source()))
+            fail("BatchNorm", f"'{name}' must be a Tensor of shape [{c}] (the channels of input {list(x.shape)}), "
+                              f"but got {shown}")
+        # (the dtype the op reads: a mixed-precision Cell reads its float Parameters in its compute dtype)
+        if read_dtype(t) != x.dtype.np:
+            fail_type("BatchNorm", f"the type of '{name}' should be same as 'x', but got x with type {x.dtype} "
+                                   f"and {name} with type {type_name(read_dtype(t))}")
     if training:
         for t, name in ((running_mean, "running_mean"), (running_var, "running_var")):
             if not isinstance(t, Parameter):

@@ -31,7 +31,7 @@ from .geometry import (
     resolve_pads,
 )
 from .primitive_base import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, register, type_name
 from .shape_base import reshape
 
 # ---- shapes, references, gradients -------------------------------------------------------------
@@ -63,7 +63,7 @@ def _pool_shape(x_shape, kernel_size, strides, pad, dilation=(1, 1), ceil_mode=F
 
 def _float(spec, name="x"):
     if spec.dtype.kind != "f":
-        raise TypeError(f"the {name} must be a floating-point Tensor, but got {spec.dtype}")
+        raise TypeError(f"the {name} must be a floating-point Tensor, but got {type_name(spec.dtype)}")
     return spec.dtype
 
 
@@ -230,11 +230,15 @@ register(OpDef("AvgPoolGrad", infer=_avg_grad_infer, reference=_avg_grad_ref, gr
 
 # ---- functional forms and primitives -------------------------------------------------------------
 
+def check_pool_input(x, op):
+    """A pooling input is 3-D (C, H, W) or 4-D (N, C, H, W): an OpError at the user's line otherwise."""
+    if x.ndim not in (3, 4):
+        fail(op, f"the input must be 3-D (C, H, W) or 4-D (N, C, H, W), but got shape {list(x.shape)}")
+
+
 def _as_4d(x, op):
     x = as_tensor(x)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"For '{op}', the input must be 3-D (C, H, W) or 4-D (N, C, H, W), but got shape "
-                         f"{list(x.shape)}")
+    check_pool_input(x, op)
     return (reshape(x, (1,) + tuple(x.shape)), True) if x.ndim == 3 else (x, False)
 
 
@@ -244,8 +248,8 @@ def _unbatch(y, squeeze):
 
 def _check_half_kernel(pad, kernel, op):
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[0] // 2 or pad[2] > kernel[1] // 2 or pad[3] > kernel[1] // 2:
-        raise ValueError(f"For '{op}', the padding must be at most half of the kernel size, but got padding "
-                         f"{list(pad)} and kernel_size {list(kernel)}")
+        fail(op, f"the padding must be at most half of the kernel size, but got padding {list(pad)} and "
+                 f"kernel_size {list(kernel)}")
 
 
 def max_pool(x, kernel_size, strides, pad, dilation=(1, 1), ceil_mode=False, return_indices=False, op="MaxPool"):

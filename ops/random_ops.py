@@ -37,7 +37,7 @@ from ..graph.cell import calling_cell
 from ..graph.parameter import Parameter
 from ..graph.session import SESSION
 from .primitives import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail_type, register
 from .state import assign
 
 # ---- Philox-4x32-10 (shared by the numpy reference and the CPU kernel) -----------------------
@@ -147,7 +147,7 @@ def _masks(x, keep_prob, seed, counter, scales):
 def _check_input(x, name):
     x = as_tensor(x)
     if x.dtype.np.kind != "f":
-        raise TypeError(f"For '{name}', the input must be a floating-point Tensor, but got {x.dtype}")
+        fail_type(name, f"the input must be a floating-point Tensor, but got {x.dtype}")
     return x
 
 

@@ -6,7 +6,7 @@ The ops reduce one contiguous run of axes, seen by the kernels as (outer, reduce
 import numpy as np
 
 from ..graph.tensor import Tensor
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, fail_type, register
 from .shape_base import reshape
 
 
@@ -66,10 +66,10 @@ def normalize_axes(axis, ndim, name):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"For '{name}', axis must be an int or a tuple of ints, but got {axis!r}")
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            fail_type(name, f"the 'axis' must be an int or a tuple of ints, but got {axis!r}")
         if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"For '{name}', axis {a} is out of range [{-ndim}, {ndim}) for a {ndim}-D input")
+            fail(name, f"the 'axis' must be in range [{-ndim}, {ndim}), but got {a} (for a {ndim}-D input)")
         out.append(int(a) % max(ndim, 1))
     return tuple(sorted(set(out)))
 

@@ -3,19 +3,56 @@
 
 import numpy as np
 
+from ..graph import dtype as mstype
 from ..graph import trace
 from ..graph.cell import calling_cell
 from ..graph.dtype import is_float
 from ..graph.opdef import OPS, OpDef, OpError, OpKind, OpTypeError, Spec, register
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
+from .memory import check_alloc
 
-__all__ = ["OPS", "OpDef", "OpError", "OpKind", "OpTypeError", "Spec", "register", "apply", "as_tensor", "fail"]
+__all__ = ["OPS", "OpDef", "OpError", "OpKind", "OpTypeError", "Spec", "register", "apply", "as_tensor", "fail",
+           "fail_type", "type_name", "check_same_type", "read_dtype"]
 
 
 def fail(op_name, message):
     """Raise an OpError for op ``op_name`` pointing at the user's line."""
     raise OpError(f"For '{op_name}', {message}" + trace.format_location(trace.user_source()))
+
+
+def fail_type(op_name, message):
+    """Raise an OpTypeError (a TypeError, as MindSpore raises for dtypes) for ``op_name`` at the user's line."""
+    raise OpTypeError(f"For '{op_name}', {message}" + trace.format_location(trace.user_source()))
+
+
+def type_name(dtype):
+    """MindSpore's spelling of a dtype in messages: Float32, Int64 ..."""
+    dtype = getattr(dtype, "np", dtype)
+    try:
+        return str(mstype.from_np(dtype))
+    except (TypeError, KeyError):
+        return str(dtype)
+
+
+def check_same_type(a, b, a_name, b_name):
+    """For the infer of a cube-like op (MatMul, Conv2D, BiasAdd ...): MindSpore's TypeError when its inputs'
+    dtypes differ. These ops never promote implicitly (only elementwise ops do): a float64 or int32 input to a
+    float32 layer is an error, not a silent float64 computation."""
+    if a.dtype != b.dtype:
+        raise TypeError(f"the type of '{b_name}' should be same as '{a_name}', but got {a_name} with type "
+                        f"{type_name(a.dtype)} and {b_name} with type {type_name(b.dtype)}")
+    return a.dtype
+
+
+def read_dtype(t):
+    """The dtype the ops of the calling Cell read ``t`` in: a float Parameter of a mixed-precision Cell
+    (``Cell.to_float``) is read in the Cell's compute dtype. For dtype checks made before ``apply``."""
+    entry = calling_cell()
+    if isinstance(t, Parameter) and entry is not None and entry[0]._mixed_precision_type is not None \
+            and is_float(t.dtype.np):
+        return np.dtype(getattr(entry[0]._mixed_precision_type, "np", entry[0]._mixed_precision_type))
+    return t.dtype.np
 
 
 def as_tensor(x, like_dtype=None):
@@ -90,6 +127,7 @@ def _apply(name, inputs, attrs):
         return Tensor._from_node(tracer.new_node(name, nodes, attrs, shape, dtype))
     if tracer is None and any(t._node is not None for t in inputs):
         raise RuntimeError(f"For '{name}', a graph-mode Tensor was used outside the graph that made it")
+    check_alloc(name, shape, dtype)  # an eager result: refuse one the host can never hold, before numpy tries
     out = op.reference(*[t._data for t in inputs], **attrs)
     out = np.array(out, dtype=dtype, order="C").reshape(shape)
     return Tensor(out)

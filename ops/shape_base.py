@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .registry import OpDef, OpKind, apply, as_tensor, register
+from .registry import OpDef, OpKind, apply, as_tensor, fail, fail_type, register
 
 
 def _reshape_infer(specs, shape):
@@ -30,23 +30,30 @@ register(OpDef("Transpose", infer=_transpose_infer, reference=lambda x, perm: np
 
 
 def _norm_axis(axis, ndim, name):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        fail_type(name, f"the 'axis' must be an int, but got {type(axis).__name__}")
     if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(f"For '{name}', axis {axis} is out of range for a {ndim}-D input")
-    return axis % ndim if ndim else 0
+        fail(name, f"the 'axis' must be in range [{-ndim}, {ndim}), but got {axis}")
+    return int(axis) % ndim if ndim else 0
 
 
 def reshape(x, shape):
     """View ``x`` with a new shape; one dimension may be -1."""
     x = as_tensor(x)
-    if isinstance(shape, int):
+    if isinstance(shape, (int, np.integer)):
         shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or \
+            any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in shape):
+        fail_type("Reshape", f"the 'shape' must be a tuple of ints, but got {shape!r}")
     shape = [int(s) for s in shape]
     if shape.count(-1) > 1:
-        raise ValueError(f"For 'Reshape', only one dimension may be -1, got {shape}")
+        fail("Reshape", f"only one dimension of 'shape' may be -1, but got {shape}")
+    if any(s < -1 for s in shape):
+        fail("Reshape", f"the dimensions of 'shape' must be non-negative or -1, but got {shape}")
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
         if known == 0 or x.size % known:
-            raise ValueError(f"For 'Reshape', cannot reshape a Tensor of shape {list(x.shape)} to {shape}")
+            fail("Reshape", f"cannot reshape a Tensor of shape {list(x.shape)} ({x.size} elements) to {shape}")
         shape[shape.index(-1)] = x.size // known
     shape = tuple(shape)
     if shape == tuple(x.shape):
@@ -57,6 +64,12 @@ def reshape(x, shape):
 def transpose(x, perm):
     """Permute the axes of ``x``: out.shape[i] = x.shape[perm[i]]."""
     x = as_tensor(x)
+    if not isinstance(perm, (tuple, list)) or len(perm) != x.ndim or \
+            any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not -x.ndim <= p < x.ndim
+                for p in perm):
+        # (checked before the modulo: an out-of-range entry would otherwise name another axis silently)
+        fail("Transpose", f"the 'input_perm' must be a permutation of the {x.ndim} axes (each in range "
+                          f"[{-x.ndim}, {x.ndim})) of shape {list(x.shape)}, but got {perm!r}")
     perm = tuple(int(p) % max(x.ndim, 1) for p in perm)
     if perm == tuple(range(x.ndim)):
         return x
@@ -81,17 +94,26 @@ def squeeze(x, axis=None):
         axes = [_norm_axis(a, x.ndim, "Squeeze") for a in ((axis,) if isinstance(axis, int) else axis)]
         for a in axes:
             if x.shape[a] != 1:
-                raise ValueError(f"For 'Squeeze', axis {a} of shape {list(x.shape)} is not of size 1")
+                fail("Squeeze", f"the size of axis {a} of shape {list(x.shape)} must be 1, but got {x.shape[a]}")
     return reshape(x, [s for i, s in enumerate(x.shape) if i not in axes])
 
 
 def flatten(x, start_dim=1, end_dim=-1):
     """Keep the axes before ``start_dim``, merge the rest (MindSpore's ``ops.flatten``)."""
     x = as_tensor(x)
+    for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            fail_type("flatten", f"the '{name}' must be an int, but got {type(dim).__name__}")
     if x.ndim == 0:
         return reshape(x, (1,))
+    for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not -x.ndim <= dim < x.ndim:
+            fail("flatten", f"the '{name}' must be in range [{-x.ndim}, {x.ndim}), but got {dim}")
     start = start_dim % x.ndim
     end = end_dim % x.ndim
+    if start > end:
+        fail("flatten", f"the 'start_dim' cannot come after 'end_dim', but got start_dim {start_dim} and "
+                        f"end_dim {end_dim} for a {x.ndim}-D input")
     merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
     return reshape(x, tuple(x.shape[:start]) + (merged,) + tuple(x.shape[end + 1:]))
 

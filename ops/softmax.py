@@ -9,13 +9,13 @@ import numpy as np
 from .math import exp
 from .primitive_base import Primitive
 from .reduce import reduce_sum
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, fail, fail_type, register, type_name
 
 
 def _softmax_infer(specs, axis):
     for s in specs:
         if s.dtype.kind != "f":
-            raise TypeError(f"the input must be a floating-point Tensor, but got {s.dtype}")
+            raise TypeError(f"the input must be a floating-point Tensor, but got {type_name(s.dtype)}")
         if s.shape != specs[0].shape or s.dtype != specs[0].dtype:
             raise ValueError(f"the inputs must have the same shape and dtype, but got {specs}")
     x = specs[0]
@@ -70,9 +70,11 @@ def _softmax_axis(name, axis, ndim):
     if isinstance(axis, (tuple, list)) and len(axis) == 1:
         axis = axis[0]
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"For '{name}', 'axis' must be an int (or a tuple of one int), but got {axis!r}")
+        fail_type(name, f"'axis' must be an int (or a tuple of one int), but got {axis!r}")
+    if ndim == 0:
+        fail(name, "the input must have at least one dimension, but got a 0-D Tensor")
     if not -ndim <= axis < ndim:
-        raise ValueError(f"For '{name}', 'axis' must be in range [{-ndim}, {ndim}), but got {axis}")
+        fail(name, f"'axis' must be in range [{-ndim}, {ndim}), but got {axis}")
     return int(axis) % ndim
 
 

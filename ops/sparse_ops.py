@@ -20,7 +20,7 @@ from ..graph.parameter import Parameter
 from . import row_tensor
 from .gather_ops import _wrap_indices, gather
 from .primitive_base import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, apply, as_tensor, register, type_name
 from .shape_base import reshape
 
 
@@ -30,7 +30,7 @@ def _prod(shape):
 
 def _check_indices(spec):
     if spec.dtype.kind not in "iu":
-        raise TypeError(f"the indices must be an int32 or int64 Tensor, but got {spec.dtype}")
+        raise TypeError(f"the indices must be an int32 or int64 Tensor, but got {type_name(spec.dtype)}")
 
 
 # ---- SparseGatherV2: rows of a table, gradient kept row-sparse -----------------------------------

@@ -3,7 +3,9 @@
 import hashlib
 
 from ...graph.opdef import OPS
+from ...ops.memory import available_memory_bytes
 from ..base import Backend, HostStorage, KernelRunError, Plan
+from ..lower import check_memory
 from . import f16, kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
 from .emit import step_source
 from .passes import PASSES
@@ -117,9 +119,15 @@ class CpuBackend(Backend):
     def _buffers(self, schedule):
         """Buffers of the schedule: views into one planned arena, or one array each."""
         nodes = schedule.buffers
-        if schedule.memory is None:
-            return [self._storage.alloc(n.shape, f16.storage_dtype(n.dtype)) for n in nodes]
-        arena = self._storage.alloc((schedule.memory.arena_bytes,), "uint8")
+        try:
+            if schedule.memory is None:
+                return [self._storage.alloc(n.shape, f16.storage_dtype(n.dtype)) for n in nodes]
+            arena = self._storage.alloc((schedule.memory.arena_bytes,), "uint8")
+        except MemoryError:
+            # Under the host's ceiling (lower.schedule checked it) but more than is free now: the same
+            # clear error, naming the largest buffers, instead of numpy's.
+            check_memory(schedule, available_memory_bytes(), limit_name="host memory available now")
+            raise
         out = []
         for n in nodes:
             start = schedule.memory.offsets[n.id]

@@ -7,6 +7,7 @@ from ...graph import dtype as mstype
 from ...graph.cell import Cell
 from ...graph.parameter import Parameter
 from ...graph.tensor import Tensor
+from ...ops.registry import fail
 from ..initializer import HeUniform, Uniform, initializer
 from .activation import get_activation
 
@@ -52,6 +53,8 @@ class Dense(Cell):
 
     def construct(self, x):
         shape = x.shape
+        if len(shape) < 2:  # MindSpore's check (a 1-D input is not a batch of one)
+            fail("Dense", f"the dimension of 'x' should not be less than 2, but got {len(shape)}")
         if len(shape) != 2:
             x = ops.reshape(x, (-1, shape[-1]))
         y = ops.matmul(x, self.weight, False, True)

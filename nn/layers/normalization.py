@@ -11,6 +11,7 @@ from ...graph import dtype as mstype
 from ...graph.cell import Cell
 from ...graph.parameter import Parameter
 from ...ops import functional as F
+from ...ops.registry import fail
 from ..initializer import initializer
 
 
@@ -53,8 +54,7 @@ class _BatchNorm(Cell):
     def construct(self, x):
         if x.ndim not in self._ranks:
             dims = " or ".join(str(r) for r in self._ranks)
-            raise ValueError(f"For '{type(self).__name__}', the input must have {dims} dimensions, but got shape "
-                             f"{list(x.shape)}")
+            fail(type(self).__name__, f"the input must have {dims} dimensions, but got shape {list(x.shape)}")
         use_batch = self.training if self.use_batch_statistics is None else self.use_batch_statistics
         # MindSpore's BatchNorm primitive takes the weight of the NEW value: 1 - momentum.
         return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,

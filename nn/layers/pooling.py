@@ -26,6 +26,7 @@ class _PoolNd(Cell):
         self.stride = C.int_pair(stride, "stride", name)
 
     def _pads(self, x):
+        P.check_pool_input(x, type(self).__name__)  # (before 'same' reads the last two axes)
         if self.pad_mode == "VALID":
             return (0, 0, 0, 0)
         hw = x.shape[-2:]
