@@ -5,10 +5,10 @@ numpy references). GPU (numba CUDA) registers here when it exists; a target impo
 from .ascend import AscendBackend
 from .cpu import CpuBackend
 from .reference import ReferenceBackend
-from .registry import available_targets, backend_options, create_backend, register_backend
+from .registry import available_targets, backend_options, backend_pass_names, create_backend, register_backend
 
 register_backend("CPU", CpuBackend)
 register_backend("Ascend", AscendBackend)
 register_backend("reference", ReferenceBackend, device=False)
 
-__all__ = ["available_targets", "backend_options", "create_backend", "register_backend"]
+__all__ = ["available_targets", "backend_options", "backend_pass_names", "create_backend", "register_backend"]

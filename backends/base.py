@@ -158,6 +158,7 @@ class Backend(ABC):
 
     target = ""
     context_keys = ()
+    pass_names = ()  # the names of the graph passes ``passes()`` may return (set_context(disabled_passes=...))
     dataset_sink = False  # whether the target runs a dataset sink (sink_size steps per launch), as GPU/Ascend
 
     def __init__(self, context, cache):
@@ -169,6 +170,11 @@ class Backend(ABC):
         simplifications and before elementwise fusion (``graph.passes.pipeline``), so the elementwise ops
         they insert (casts, materialised broadcasts) fuse with their neighbours."""
         return []
+
+    def summary(self, graph):
+        """Text the target adds to the dump summary of a compiled ``graph`` (``*_summary.txt``): the Ascend
+        target's cost estimate. Default: nothing."""
+        return ""
 
     @abstractmethod
     def storage(self):

@@ -17,6 +17,11 @@ def available_targets():
     return sorted(_DEVICE_TARGETS)
 
 
+def backend_pass_names():
+    """The names of every registered target's own graph passes."""
+    return {name for cls in _BACKENDS.values() for name in cls.pass_names}
+
+
 def backend_options(target):
     """The context keys the backend of ``target`` reads (it is rebuilt when one of them changes)."""
     return _backend_class(target).context_keys

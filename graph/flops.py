@@ -3,9 +3,11 @@
 One table, ``FLOPS``, maps an op name to the rule for its family; an op not in it is counted by its
 kind (``KIND_FLOPS``, from ``OPS[name].kind``): elementwise ops and other kernels one per output
 element, a fused program one per element per program step, a view zero. GEMM-like ops count 2*M*N*K;
-convolutions (and their two gradients) 2 * output elements * (in_channels / group) * kh * kw;
-reductions one per element they read; data movement (transpose, slices, gathers, assigns, casts)
-counts zero."""
+convolutions (and their two gradients) 2 * output elements * (in_channels / group) * kh * kw, counted on the
+logical NCHW shapes also when Ascend's layout pass put them in blocked formats (data_format="NC1HWC0": the
+padding lanes' work is the device's cost, not the model's);
+reductions one per element they read; data movement (transpose, slices, gathers, assigns, casts,
+layout conversions) counts zero."""
 
 import numpy as np
 
@@ -48,20 +50,37 @@ def _conv(out_shape, weight_shape):
     return 2 * _size(out_shape) * _size(weight_shape[1:])
 
 
+def _blocked_conv(n):
+    """The NCHW count from the logical shapes (attrs x_shape, w_shape) of a blocked convolution: its output
+    (or the gradients' dout) is N x Cout x OH x OW, OH = (H + top + bottom - dh*(kh-1) - 1) // sh + 1."""
+    a = n.attrs
+    (batch, _, h, w), (cout, _, kh, kw) = a["x_shape"], a["w_shape"]
+    (sh, sw), (dh, dw), (top, bottom, left, right) = a["stride"], a["dilation"], a["pad"]
+    oh = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + left + right - dw * (kw - 1) - 1) // sw + 1
+    return _conv((batch, cout, oh, ow), a["w_shape"])
+
+
 def _conv2d(n):
+    if n.attrs.get("data_format") == "NC1HWC0":
+        return _blocked_conv(n)
     return _conv(n.shape, n.inputs[1].shape)
 
 
 def _conv2d_backprop_input(n):  # (dout, w) -> dx: the forward's work, with dout as the output
+    if n.attrs.get("data_format") == "NC1HWC0":
+        return _blocked_conv(n)
     return _conv(n.inputs[0].shape, n.inputs[1].shape)
 
 
 def _conv2d_backprop_filter(n):  # (dout, x) -> dw
+    if n.attrs.get("data_format") == "NC1HWC0":
+        return _blocked_conv(n)
     return _conv(n.inputs[0].shape, n.shape)
 
 
 _MOVES = ("Transpose", "BroadcastTo", "StridedSlice", "StridedSliceGrad", "Assign", "Gather",
-          "GatherGrad", "Concat", "OneHot", "Cast")
+          "GatherGrad", "Concat", "OneHot", "Cast", "TransData")
 _REDUCTIONS = ("ReduceSum", "ReduceMax", "ReduceMin")
 
 FLOPS = {

@@ -12,7 +12,11 @@ kernel. No host control flow, no recompilation when the scale changes (it is a P
 
 MindSpore's CPU build has no kernel for the overflow check (it refuses these cells on CPU); minispore
 checks with ``x * 0`` summed per gradient (NaN exactly when some element is inf or NaN), which is
-MindSpore's IsFinite-based check (``amp.all_finite``) and runs on every target.
+MindSpore's IsFinite-based check (``amp.all_finite``) and runs on every target. The verdict is one
+``AllFinite`` node (``ops/float_status.py``), where a target with a float-status register adds what the
+register saw: on Ascend, float16 results saturate instead of becoming inf, and the register records
+the overflow (``backends/ascend/saturation.py``). As MindSpore's cell does, the register is cleared
+once the forward loss is computed (``start_overflow_check``), so only the backward's overflow counts.
 """
 
 import numpy as np
@@ -23,6 +27,7 @@ from ..graph import executor_hook, trace
 from ..graph.cell import Cell
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
+from ..ops.float_status import clear_float_status, overflow_verdict
 from ..ops.row_tensor import RowTensor
 from .wrap import TrainOneStepCell
 
@@ -34,8 +39,10 @@ def _values(x):
 def all_finite(inputs, status=None):
     """A bool scalar Tensor: whether every element of every Tensor in ``inputs`` (a Tensor, or a tuple/list
     of Tensors or RowTensors, whose values are checked) is finite (MindSpore's ``amp.all_finite``).
-    ``status`` is accepted for compatibility and ignored: the check reads the values on every target.
-    Works inside a traced graph and eagerly."""
+    ``status`` is accepted for compatibility and ignored. The check reads the values on every target; on
+    Ascend, traced in a graph, it also reads the float-status register: whether a float16 result
+    saturated since the register was last cleared or read (the verdict is the ``AllFinite`` node of
+    ``ops/float_status.py``). Works inside a traced graph and eagerly."""
     if isinstance(inputs, (Tensor, RowTensor)):
         inputs = (inputs,)
     if not isinstance(inputs, (tuple, list)):
@@ -54,7 +61,7 @@ def all_finite(inputs, status=None):
             total = zeros if total is None else total + zeros
     if total is None:
         return Tensor(np.array(True))
-    return ops.equal(total, 0.0)
+    return overflow_verdict(total)  # isfinite(total): total is 0, or NaN when some element is not finite
 
 
 class _UpdateCell(Cell):
@@ -177,15 +184,35 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
     def construct(self, *inputs):
         scale_used = self.scale_sense * 1  # this step's scale (a copy: the update cell overwrites the Parameter)
         scale = ops.reshape(self.scale_sense, ())
-        loss, grads = self._value_and_grad(inputs, lambda loss: ops.cast(scale, loss.dtype))
+        status = None
+
+        def sens(loss):  # called between the forward and the backward: the float status is cleared there
+            nonlocal status
+            status, scaling_sens = self.start_overflow_check(loss, scale)
+            return ops.cast(scaling_sens, loss.dtype)
+
+        loss, grads = self._value_and_grad(inputs, sens)
         grads = tuple(_unscale(scale, g) for g in grads)
         if self.grad_reducer is not None:
             grads = self.grad_reducer(grads)
-        cond = ops.logical_not(all_finite(grads))
+        cond = self.get_overflow_status(status, grads)
         overflow = self.process_loss_scale(cond)
         with trace.assign_condition(ops.logical_not(_as_flag(overflow))):
             loss = ops.depend(loss, self.optimizer(grads))
         return loss, cond, scale_used
+
+    def start_overflow_check(self, pre_cond, compute_input):
+        """MindSpore's ``(status, compute_input)``: the float-status register is cleared once ``pre_cond``
+        (the loss) is computed, and ``compute_input`` (the scale seeding the backward) is read after the
+        clear, so an overflow of the forward pass alone does not skip the step. ``status`` is MindSpore's
+        int32 (8,) status Tensor, here only passed on to ``get_overflow_status``."""
+        return Tensor(np.zeros(8, np.int32)), clear_float_status(compute_input, pre_cond)
+
+    def get_overflow_status(self, status, compute_output):
+        """Whether the computation since ``start_overflow_check`` overflowed: a bool scalar Tensor, True when
+        some element of ``compute_output`` (the gradients) is inf or NaN, or (on Ascend) the float-status
+        register saw a float16 result saturate (``all_finite``). ``status`` is ignored."""
+        return ops.logical_not(all_finite(compute_output))
 
     def process_loss_scale(self, overflow):
         """The update cell's verdict on ``overflow`` (it adjusts the scale); ``overflow`` without one."""

@@ -5,7 +5,7 @@ Importing this package registers every op definition. Each op module lists its f
 """
 
 from ..graph.session import SESSION
-from . import functional  # noqa: F401
+from . import float_status, functional  # noqa: F401  (float_status: the overflow check's internal ops)
 from .functional import *  # noqa: F401,F403
 from .grad_api import GradOperation, grad, value_and_grad  # noqa: F401
 from .primitives import *  # noqa: F401,F403

@@ -15,6 +15,7 @@ sizes, kernel arguments) is in ``geometry.py``; the kernels are in ``backends/<t
 import numpy as np
 
 from .broadcast import broadcast_to
+from .conv_blocked import blocked
 from .geometry import (  # noqa: F401  (same_pads: re-exported for the nn layers)
     channel_axis,
     channel_split,
@@ -160,9 +161,12 @@ def _dw_grad(ctx, ins, out, g, w_shape, **attrs):
             apply("Conv2DBackpropInput", d, g, x_shape=tuple(x.shape), **attrs) if ctx.needs[1] else None]
 
 
-register(OpDef("Conv2D", infer=_conv_infer, reference=_conv_ref, grad=_conv_grad))
-register(OpDef("Conv2DBackpropInput", infer=_dx_infer, reference=_dx_ref, grad=_dx_grad))
-register(OpDef("Conv2DBackpropFilter", infer=_dw_infer, reference=_dw_ref, grad=_dw_grad))
+# Each also runs on Ascend's blocked layouts (attr data_format="NC1HWC0", set by Ascend's layout pass):
+# ``blocked`` dispatches on that attr (conv_blocked.py); NCHW nodes carry no data_format.
+for _op, _fns in {"Conv2D": (_conv_infer, _conv_ref, _conv_grad),
+                  "Conv2DBackpropInput": (_dx_infer, _dx_ref, _dx_grad),
+                  "Conv2DBackpropFilter": (_dw_infer, _dw_ref, _dw_grad)}.items():
+    register(OpDef(_op, **{what: blocked(fn, _op, what) for what, fn in zip(("infer", "reference", "grad"), _fns)}))
 
 
 # ---- BiasAdd -------------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def compile_function(fn, tdef, leaves, name):
     plan = backend.emit(schedule(graph, plan_memory_on="memory_plan" not in disabled))
     timings["codegen"] = time.perf_counter() - t2
     if dumper:
-        dumper.on_plan(graph, plan)
+        dumper.on_plan(graph, plan, backend)
     return CompiledGraph(graph, plan, backend.storage(), out_tdef, timings)
 
 

@@ -3,7 +3,7 @@
 import logging
 import os
 
-from ..backends import available_targets
+from ..backends import available_targets, backend_pass_names
 from ..backends.ascend.backend import check_ascend_config
 from ..backends.ascend.memory import parse_max_device_memory
 from ..graph.passes import PASS_NAMES
@@ -60,9 +60,10 @@ def set_context(**kwargs):
                                    f"available targets: {available_targets()}")
         if key == "disabled_passes":
             value = tuple(value)
-            unknown = set(value) - set(PASS_NAMES)
+            known = list(PASS_NAMES) + sorted(backend_pass_names())
+            unknown = set(value) - set(known)
             if unknown:
-                raise ValueError(f"For 'set_context', unknown pass(es) {sorted(unknown)}; passes: {list(PASS_NAMES)}")
+                raise ValueError(f"For 'set_context', unknown pass(es) {sorted(unknown)}; passes: {known}")
         if key == "executor" and value not in ("compiled", "reference"):
             raise ValueError(f"For 'set_context', executor must be 'compiled' or 'reference', got {value!r}")
         if key == "cpu_threads" and value is not None and (isinstance(value, bool) or not isinstance(value, int)

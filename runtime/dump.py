@@ -1,5 +1,6 @@
 """Graph dumps for ``set_context(save_graphs=True, save_graphs_path=DIR)``: one numbered text
-file per pass, a DOT file of the final graph and the generated plan module."""
+file per pass, a DOT file of the final graph, the generated plan module and a summary (with the target's
+own section: ``Backend.summary``, e.g. the Ascend target's cost estimate)."""
 
 import os
 import shutil
@@ -47,19 +48,21 @@ class GraphDumper:
     def on_failure(self, graph):
         self._write("failed.ir", graph_to_text(graph) + "\n")
 
-    def on_plan(self, graph, plan):
+    def on_plan(self, graph, plan, backend=None):
+        """``backend``: the one that compiled ``graph`` (its ``summary`` ends the summary file)."""
         dot = graph_to_dot(graph)
         self._write("final.dot", dot)
         self._write("plan.py", plan.source)
-        self._write("summary.txt", summary_text(graph, plan))
+        self._write("summary.txt", summary_text(graph, plan, backend))
         if shutil.which("dot"):  # Graphviz installed: also render the final graph
             svg = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, timeout=60)
             if svg.returncode == 0:
                 self._write("final.svg", svg.stdout)
 
 
-def summary_text(graph, plan):
-    """Node count per op, fused kernels, arena bytes and FLOPs per step of a compiled graph."""
+def summary_text(graph, plan, backend=None):
+    """Node count per op, fused kernels, arena bytes and FLOPs per step of a compiled graph, then
+    ``backend.summary(graph)`` (the Ascend target's cost estimate)."""
     lines = [f"graph {graph.name}: {len(graph.nodes)} nodes, {graph_flops(graph) / 1e6:.3f} MFLOP per step"]
     lines.append("nodes per op:")
     lines += [f"  {op:<28} {count}" for op, count in graph.op_counts().items()]
@@ -73,4 +76,5 @@ def summary_text(graph, plan):
         lines.append(plan.memory.summary())
     else:
         lines.append(f"buffers: {plan.stats()['buffer_bytes']} bytes (memory planning off)")
-    return "\n".join(lines) + "\n"
+    extra = backend.summary(graph) if backend is not None else ""
+    return "\n".join(lines) + "\n" + extra

@@ -64,6 +64,7 @@ class CpuBackend(Backend):
 
     target = "CPU"
     context_keys = ("cpu_parallel", "cpu_threads")
+    pass_names = tuple(name for name, _ in PASSES)
 
     def __init__(self, context, cache):
         super().__init__(context, cache)

@@ -95,13 +95,26 @@ def _map(src, launch, ins):
     return f"ew_{n.op}_{launch.modes}({', '.join(out + ins + from_attrs)})"
 
 
+# Data formats that only one target's kernels compute in (Ascend's blocked layouts: its package registers
+# them here): a node whose ``data_format`` attr names one runs that target's kernel, every other node the
+# CPU's. Such a kernel is named by its function in the step (Conv2D may have two kernels in one graph).
+FORMAT_TARGETS = {}
+
+
+def kernel_target(node):
+    """The target whose kernel runs ``node`` ("CPU" unless its data_format is in FORMAT_TARGETS)."""
+    return FORMAT_TARGETS.get(node.attrs.get("data_format"), "CPU")
+
+
 def _kernel(src, launch, ins):
     n = launch.node
-    spec = kernel_for(n.op, "CPU")
-    src.kernels[f"k_{n.op}"] = spec.fn.__name__
+    target = kernel_target(n)
+    spec = kernel_for(n.op, target)
+    name = f"k_{n.op}" if target == "CPU" else f"k_{spec.fn.__name__}"
+    src.kernels[name] = spec.fn.__name__
     out = _out(src, launch, ins)
     # in-place kernels take their inputs only; others take (inputs, out)
-    return f"k_{n.op}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)])})"
+    return f"{name}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)])})"
 
 
 def _fused(src, launch, ins):

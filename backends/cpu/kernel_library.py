@@ -85,8 +85,9 @@ def _template_b(name, arity, n_attrs):
     return "\n".join(lines) + "\n"
 
 
-def library_source(ops, parallel=False):
-    """The library module's source for the registered ops (deterministic order)."""
+def library_source(ops, parallel=False, targets=("CPU",)):
+    """The library module's source for the registered ops (deterministic order), with the kernels registered
+    for ``targets`` (a target simulated on the CPU, e.g. Ascend, adds its own kernels to the CPU's)."""
     parts = []
     seen = {}
 
@@ -111,9 +112,10 @@ def library_source(ops, parallel=False):
                     parts.append("@njit(**_EW_JIT)\n" + _template_f_s(name, arity, modes, len(op.scalar_attrs),
                                                                       parallel))
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
-    for spec in kernels_of("CPU").values():
-        for fn in (*spec.helpers, spec.fn):
-            add(fn)
+    for target in targets:
+        for spec in kernels_of(target).values():
+            for fn in (*spec.helpers, spec.fn):
+                add(fn)
     body = "\n\n".join(parts)
     import numba
 
@@ -122,8 +124,8 @@ def library_source(ops, parallel=False):
     return digest, header + "\n\n" + body
 
 
-def load(ops, cache, parallel=False):
-    """Generate (if needed) and import the kernel library for ``ops`` (serial or opt-in parallel) from
-    ``cache`` (a runtime ModuleCache)."""
-    digest, text = library_source(ops, parallel)
+def load(ops, cache, parallel=False, targets=("CPU",)):
+    """Generate (if needed) and import the kernel library for ``ops`` (serial or opt-in parallel) with the
+    kernels of ``targets`` from ``cache`` (a runtime ModuleCache)."""
+    digest, text = library_source(ops, parallel, targets)
     return cache.module("kernels", digest, text)[0]

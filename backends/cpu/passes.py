@@ -40,6 +40,7 @@ DATA_MOVEMENT = frozenset({
     "OneHot",          # writes the on/off values' bits
     "SparseGatherV2",
     "StridedSlice",    # strided copy
+    "TransData",       # Ascend's layout conversions: a permutation, padding lanes written as +0.0
     "Transpose",       # strided copy
 })
 

@@ -135,3 +135,17 @@ def test_a_small_device_memory_stops_lenet_before_the_first_step():
         np.testing.assert_array_equal(p.asnumpy(), before[p.name])  # no step ran
     ms.set_context(max_device_memory="1GB")
     assert np.isfinite(train(x, y).asnumpy()).all()  # the same graph fits a larger budget
+
+
+def test_the_ascend_passes_are_named_and_can_be_disabled(tmp_path):
+    from minispore.backends.ascend import AscendBackend
+    from minispore.runtime.compiler import current_backend
+
+    ms.set_context(device_target="Ascend")
+    assert {name for name, _ in current_backend().passes()} == set(AscendBackend.pass_names)
+    _losses("Ascend", LeNet5, (1, 32, 32), 10, steps=1, save_graphs=True, save_graphs_path=str(tmp_path),
+            disabled_passes=("hwopt_d_insert_trans_op",))
+    ms.set_context(disabled_passes=())
+    [final] = glob.glob(str(tmp_path / "*TrainOneStepCell_*multi_tensor.ir"))
+    assert "TransData" not in open(final).read()
+    assert not glob.glob(str(tmp_path / "*hwopt_d_insert_trans_op.ir"))
