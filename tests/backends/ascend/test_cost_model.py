@@ -13,6 +13,8 @@ from minispore.backends.cpu.passes import compute_in_float32
 from minispore.graph.ir import Graph, Node
 from minispore.graph.passes.fuse_elementwise import fuse_elementwise
 
+from golden.networks import LeNet5  # the example's LeNet-5 (examples/lenet.py)
+
 # The published figures the constants come from (docs/ascend.md), written out so the arithmetic below is checkable.
 FP16_FLOPS = 256e12              # 32 cores x 4096 MAC x 2 at 0.977 GHz
 HBM = 4 * 1024 / 8 * 2.4e9       # four HBM2 stacks: 1228.8 GB/s
@@ -138,25 +140,6 @@ def test_saturation_and_the_overflow_sentinels_cost_nothing():
     ok = _node(g, "AllFinite", [total], (), np.bool_)
     g.outputs = [out, ok]
     assert [c.node.op for c in cm.estimate(g)] == ["Add", "AllFinite"]
-
-
-class LeNet5(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, pad_mode="valid")
-        self.conv2 = nn.Conv2d(6, 16, 5, pad_mode="valid")
-        self.fc1 = nn.Dense(16 * 5 * 5, 120)
-        self.fc2 = nn.Dense(120, 84)
-        self.fc3 = nn.Dense(84, 10)
-        self.relu = nn.ReLU()
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.flatten = nn.Flatten()
-
-    def construct(self, x):
-        x = self.pool(self.relu(self.conv1(x)))
-        x = self.pool(self.relu(self.conv2(x)))
-        x = self.relu(self.fc1(self.flatten(x)))
-        return self.fc3(self.relu(self.fc2(x)))
 
 
 def _train_step():

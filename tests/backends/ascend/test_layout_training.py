@@ -11,32 +11,13 @@ import minispore as ms
 from minispore import Tensor, nn
 from minispore.nn.initializer import set_seed
 
+from golden.networks import LeNet5  # the example's LeNet-5 (examples/lenet.py)
+
 
 @pytest.fixture(autouse=True)
 def _restore_context():
     yield
     ms.set_context(device_target="CPU", ascend_config=None, save_graphs=False)
-
-
-class LeNet5(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, pad_mode="valid")
-        self.conv2 = nn.Conv2d(6, 16, 5, pad_mode="valid")
-        self.fc1 = nn.Dense(16 * 5 * 5, 120)
-        self.fc2 = nn.Dense(120, 84)
-        self.fc3 = nn.Dense(84, 10)
-        self.relu = nn.ReLU()
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.flatten = nn.Flatten()
-
-    def construct(self, x):
-        x = self.pool(self.relu(self.conv1(x)))
-        x = self.pool(self.relu(self.conv2(x)))
-        x = self.flatten(x)
-        x = self.relu(self.fc1(x))
-        x = self.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 def _train(target, steps, **context):
