@@ -35,6 +35,10 @@ def _per_program_step(n):
 
 
 def _matmul(n):
+    if n.attrs.get("data_format") == "FRACTAL_NZ":  # Ascend's blocked MatMul: its logical (unpadded) shapes
+        (ah, aw), (bh, bw) = n.attrs["a_shape"], n.attrs["b_shape"]
+        m, k = (aw, ah) if n.attrs.get("transpose_a") else (ah, aw)
+        return 2 * m * (bh if n.attrs.get("transpose_b") else bw) * k
     a = n.inputs[0].shape
     k = a[0] if n.attrs.get("transpose_a") else a[1]
     return 2 * n.size * k

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..graph.dtype import is_float
+from .matmul_blocked import blocked
 from .registry import OpDef, apply, as_tensor, check_same_type, register, type_name
 
 
@@ -40,7 +41,10 @@ def _matmul_grad(ctx, ins, out, d, transpose_a=False, transpose_b=False):
     return [da, db]
 
 
-register(OpDef("MatMul", infer=_matmul_infer, reference=_matmul_ref, grad=_matmul_grad))
+# MatMul also runs on Ascend's FRACTAL_NZ layout (attr data_format="FRACTAL_NZ", set by Ascend's layout pass):
+# ``blocked`` dispatches on that attr (matmul_blocked.py); ND nodes carry no data_format.
+register(OpDef("MatMul", infer=blocked(_matmul_infer, "infer"), reference=blocked(_matmul_ref, "reference"),
+               grad=blocked(_matmul_grad, "grad")))
 
 
 def _bmm_infer(specs, transpose_a=False, transpose_b=False):

@@ -240,6 +240,10 @@ def _conv_gemm(n):
 
 def cube_flops(n):
     """Padded floating-point operations of a cube op: 2 * M16 * N16 * K16 per GEMM."""
+    if n.op == "MatMul" and n.attrs.get("data_format") == "FRACTAL_NZ":  # the logical shapes: M, K, N
+        (ah, aw), (bh, bw) = n.attrs["a_shape"], n.attrs["b_shape"]
+        m, k = (aw, ah) if n.attrs.get("transpose_a") else (ah, aw)
+        return 2 * _pad(m) * _pad(bh if n.attrs.get("transpose_b") else bw) * _pad(k)
     if n.op in ("MatMul", "BatchMatMul"):
         a = n.inputs[0].shape
         m, cols = n.shape[-2], n.shape[-1]

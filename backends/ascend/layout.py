@@ -7,7 +7,9 @@ Conv2DBackpropFilter on NCHW tensors becomes
     TransData(NCHW -> NC1HWC0 / FRACTAL_Z) of each input -> the op with data_format="NC1HWC0"
     (``ops/conv_blocked.py``) -> TransData(-> NCHW) for its consumers
 
-feature maps in NC1HWC0, weights in FRACTAL_Z. A value read by several converted ops is converted once.
+feature maps in NC1HWC0, weights in FRACTAL_Z; and every MatMul (2-D, Dense and its gradients) reads and
+writes FRACTAL_NZ (``ops/matmul_blocked.py``) between TransData(ND <-> FRACTAL_NZ). A value read by several
+converted ops is converted once.
 
 ``hwopt_d_eliminate_redundant_op`` (``EliminateRedundantOp``) then removes conversions that cancel:
   * TransData(A -> B) of TransData(B -> A) of z, same logical shape: z itself;
@@ -30,9 +32,19 @@ from ...graph.opdef import OPS, OpKind, Spec, output_alias, written_inputs
 from ...graph.passes.dce import dce
 from ...ops.conv_blocked import BLOCKED, FORMATS
 from ...ops.layout import device_shape
+from ...ops.matmul_blocked import NZ
 from ..cpu.passes import _Rewriter
 
 HOST = "NCHW"
+
+
+def _matmul_nz(rw, node, to_device):
+    """A 2-D MatMul on FRACTAL_NZ operands (``ops/matmul_blocked.py``), converted back to ND for its consumers."""
+    a, b = node.inputs
+    inputs = [to_device(rw, a, NZ, node), to_device(rw, b, NZ, node)]
+    attrs = dict(node.attrs, data_format=NZ, a_shape=a.shape, b_shape=b.shape)
+    shape, dtype = OPS["MatMul"].infer([Spec(i.shape, i.dtype) for i in inputs], **attrs)
+    return _trans(rw, rw.add("MatMul", inputs, attrs, shape, dtype, node), NZ, "ND", node.shape, node)
 
 
 def _trans(rw, value, src, dst, shape, like):
@@ -57,10 +69,12 @@ def insert_trans_op(graph):
     def to_device(rw, value, fmt, like):
         key = (value.id, fmt)
         if key not in converted:
-            converted[key] = _trans(rw, value, HOST, fmt, value.shape, like)
+            converted[key] = _trans(rw, value, "ND" if fmt == NZ else HOST, fmt, value.shape, like)
         return converted[key]
 
     def rewrite(rw, node):
+        if node.op == "MatMul" and not node.attrs.get("data_format"):
+            return _matmul_nz(rw, node, to_device)
         if node.is_leaf or node.op not in FORMATS or node.attrs.get("data_format", HOST) != HOST \
                 or node.attrs["group"] != 1:
             return node

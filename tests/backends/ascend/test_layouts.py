@@ -317,3 +317,42 @@ def test_flops_count_a_blocked_convolution_on_its_logical_shapes():
                    (2, 1, 3, 7, 16), np.float32)
     assert node_flops(blocked) == node_flops(nchw) == 2 * (2 * 5 * 3 * 7) * (3 * 3 * 2)
     assert node_flops(x5) == 0
+
+
+@pytest.mark.parametrize("a_shape, b_shape, ta, tb", [
+    ((5, 20), (20, 7), False, False),
+    ((5, 20), (7, 20), False, True),     # Dense: x @ W^T
+    ((20, 5), (20, 33), True, False),    # Dense's weight gradient: dout^T @ x
+    ((40, 17), (33, 40), True, True),    # several blocks each way, nothing a multiple of 16
+])
+def test_fractal_nz_matmul_kernel_matches_the_nd_reference(a_shape, b_shape, ta, tb):
+    _exact_ascend()
+    a, b = f(*a_shape), f(*b_shape)
+    want = OPS["MatMul"].reference(a, b, transpose_a=ta, transpose_b=tb)
+    attrs = dict(transpose_a=ta, transpose_b=tb, data_format="FRACTAL_NZ", a_shape=a_shape, b_shape=b_shape)
+    (got,) = _Apply([("MatMul", (0, 1), attrs)])(Tensor(layout.to_fractal_nz(a)), Tensor(layout.to_fractal_nz(b)))
+    assert got.shape == layout.fractal_nz_shape(want.shape)
+    np.testing.assert_allclose(got.asnumpy(), layout.to_fractal_nz(want), rtol=1e-5, atol=1e-5)  # padding 0 too
+
+
+def test_dense_layers_run_their_matmuls_in_fractal_nz(tmp_path):
+    x, y = Tensor(f(4, 20)), Tensor(f(4, 3))
+
+    def losses(initial=None):
+        net = nn.SequentialCell([nn.Dense(20, 17), nn.ReLU(), nn.Dense(17, 3)])
+        if initial is not None:
+            for p, value in zip(net.trainable_params(), initial):
+                p.set_data(Tensor(value))
+        start = [p.asnumpy().copy() for p in net.trainable_params()]
+        train = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.SGD(net.trainable_params(), 0.1))
+        return [float(train(x, y).asnumpy()) for _ in range(3)], start
+
+    cpu, start = losses()
+    _exact_ascend()
+    ms.set_context(save_graphs=True, save_graphs_path=str(tmp_path))
+    ascend, _ = losses(start)
+    ms.set_context(save_graphs=False)
+    np.testing.assert_allclose(ascend, cpu, rtol=1e-5)
+    [final] = tmp_path.glob("*TrainOneStepCell_*multi_tensor.ir")
+    matmuls = [line for line in final.read_text().splitlines() if "MatMul(" in line]
+    assert len(matmuls) == 5 and all("FRACTAL_NZ" in line for line in matmuls)  # 2 forward, 3 gradients
