@@ -1,0 +1,93 @@
+"""In numba's CUDA simulator (run by ``../test_gpu_target.py`` with NUMBA_ENABLE_CUDASIM=1 set before numba
+is imported), the GPU target trains an MLP with Adam + weight decay and a small LeNet-style conv net with
+Momentum to the CPU's losses and parameters (rtol 1e-5). Tiny shapes: the simulator runs each CUDA
+thread as a Python thread. Skipped outside the simulator (the main test process never imports numba.cuda)."""
+
+import os
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
+
+import minispore as ms  # noqa: E402
+from minispore import Tensor, nn  # noqa: E402
+from minispore.nn.initializer import set_seed  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _restore_context():
+    yield
+    ms.set_context(device_target="CPU")
+
+
+class MLP(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Dense(8, 16)
+        self.fc2 = nn.Dense(16, 4)
+        self.relu = nn.ReLU()
+
+    def construct(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+class SmallLeNet(nn.Cell):
+    """LeNet-5's layers (valid convs, ReLU, 2x2 max pools, three Dense) at a 12x12 input."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 3, 3, pad_mode="valid")
+        self.conv2 = nn.Conv2d(3, 4, 3, pad_mode="valid")
+        self.fc1 = nn.Dense(4 * 1 * 1, 8)
+        self.fc2 = nn.Dense(8, 6)
+        self.fc3 = nn.Dense(6, 5)
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.flatten = nn.Flatten()
+
+    def construct(self, x):
+        x = self.pool(self.relu(self.conv1(x)))
+        x = self.pool(self.relu(self.conv2(x)))
+        x = self.relu(self.fc1(self.flatten(x)))
+        return self.fc3(self.relu(self.fc2(x)))
+
+
+def _train(target, make, optimizer, shape, classes, batch, steps):
+    ms.set_context(device_target=target)
+    set_seed(0)
+    net = make()
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(batch, *shape)).astype(np.float32))
+    y = Tensor(rng.integers(0, classes, batch).astype(np.int32))
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    train = nn.TrainOneStepCell(nn.WithLossCell(net, loss), optimizer(net.trainable_params()))
+    losses = [float(train(x, y).asnumpy()) for _ in range(steps)]
+    return np.array(losses), {p.name: p.asnumpy() for p in net.trainable_params()}
+
+
+CASES = {
+    "MLP+Adam(weight_decay)": (MLP, lambda p: nn.Adam(p, 0.01, weight_decay=0.01), (8,), 4, 4, 3),
+    "SmallLeNet+Momentum": (SmallLeNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 12, 12), 5, 2, 3),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_trains_to_the_cpu_numbers(case):
+    cpu_losses, cpu_params = _train("CPU", *CASES[case])
+    gpu_losses, gpu_params = _train("GPU", *CASES[case])
+    np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)
+    assert cpu_losses[-1] < cpu_losses[0]  # it trains, so the parameters moved
+    for name, value in cpu_params.items():
+        # atol: a parameter that lands near 0 keeps float32's absolute rounding of the sums before it
+        np.testing.assert_allclose(gpu_params[name], value, rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+def test_a_label_out_of_range_is_the_ops_error_not_an_out_of_bounds_access():
+    ms.set_context(device_target="GPU")
+    net = MLP()
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    x = Tensor(np.ones((2, 8), np.float32))
+    with pytest.raises(ValueError, match="out of range"):
+        nn.WithLossCell(net, loss)(x, Tensor(np.array([1, 7], np.int32)))
