@@ -86,7 +86,8 @@ def check_case(optimizer, loss_scale, comm):
 
 
 def check_model_train(comm):
-    """Model.train inserts the reducer too (through TrainOneStepCell) and broadcasts before the first step."""
+    """Model.train inserts the reducer too (through TrainOneStepCell), broadcasts before the first step, and runs
+    LossMonitor on rank 0 only."""
     rank, size = get_rank(), get_group_size()
     x, y = data()
     ms.reset_auto_parallel_context()
@@ -98,7 +99,8 @@ def check_model_train(comm):
     ms.set_seed(100 + rank)
     net = MLP()
     ms.Model(net, nn.MSELoss(), nn.Momentum(net.trainable_params(), 0.05, 0.9)).train(
-        1, ms.dataset.NumpySlicesDataset((x, y), shuffle=False, num_shards=size, shard_id=rank).batch(BATCH // size))
+        1, ms.dataset.NumpySlicesDataset((x, y), shuffle=False, num_shards=size, shard_id=rank).batch(BATCH // size),
+        callbacks=[ms.train.LossMonitor()])  # rank 0 only: the test counts STEPS loss lines
     ref = params_of(ref_net)
     for name, value in params_of(net).items():
         np.testing.assert_allclose(value, ref[name], rtol=RTOL, atol=1e-7, err_msg=f"{name} (Model.train)")

@@ -14,6 +14,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 CHECKOUT_PARENT = HERE.parents[2]  # the folder holding the package folder ``minispore``
 TIMEOUT_S = 300
+STEPS = 3  # dp_worker.STEPS
 
 
 def _mpiexec():
@@ -54,3 +55,5 @@ def test_two_ranks_on_half_batches_match_one_process_on_full_batches():
     log = (out.stdout + out.stderr)[-6000:]
     assert out.returncode == 0, f"the 2-rank job failed (rc {out.returncode}):\n{log}"
     assert "DP-OK" in out.stdout, f"rank 0 did not finish its checks:\n{log}"
+    # Model.train's LossMonitor ran on rank 0 only: one line per step, not one per step and rank
+    assert out.stdout.count("loss is") == STEPS, f"expected {STEPS} LossMonitor lines (rank 0 only):\n{log}"
