@@ -1,7 +1,8 @@
 """Data parallel over MPI, end to end: ``mpiexec -n 2`` runs dp_worker.py, whose two ranks train on half
 batches and must reproduce one process's losses and parameters on the full batches (rtol 1e-5; Momentum
 and Adam, without loss scaling, with a fixed and with a dynamic scale; TrainOneStepCell and Model.train),
-with bitwise-identical parameters on both ranks. Skipped, saying why, only where mpiexec cannot start."""
+with bitwise-identical parameters on both ranks; and a fault in one rank ends the whole job, naming the rank.
+Skipped, saying why, only where mpiexec cannot start."""
 
 import os
 import shutil
@@ -57,3 +58,16 @@ def test_two_ranks_on_half_batches_match_one_process_on_full_batches():
     assert "DP-OK" in out.stdout, f"rank 0 did not finish its checks:\n{log}"
     # Model.train's LossMonitor ran on rank 0 only: one line per step, not one per step and rank
     assert out.stdout.count("loss is") == STEPS, f"expected {STEPS} LossMonitor lines (rank 0 only):\n{log}"
+
+
+def test_a_fault_in_one_rank_ends_the_job_naming_the_rank():
+    mpiexec = _mpiexec()
+    why = _can_start(mpiexec)
+    if why is not None:
+        pytest.skip(why)
+    out = subprocess.run([mpiexec, "-n", "2", sys.executable, str(HERE / "fault_worker.py")], capture_output=True,
+                         text=True, timeout=120, env=_env())
+    log = (out.stdout + out.stderr)[-4000:]
+    assert out.returncode != 0, f"the job did not fail:\n{log}"
+    assert "rank 1: ValueError: a fault on purpose" in out.stderr, log
+    assert "passed the barrier" not in out.stdout, log
