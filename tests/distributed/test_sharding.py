@@ -53,3 +53,13 @@ def test_shard_id_out_of_range_is_refused():
         NumpySlicesDataset(np.arange(4), num_shards=2, shard_id=2)
     with pytest.raises(RuntimeError, match="together"):
         NumpySlicesDataset(np.arange(4), num_shards=2)
+
+
+def test_an_iterable_source_cannot_be_sharded():
+    """Without __getitem__ there are no indices to deal out: refused (MindSpore's message), rather than every
+    rank reading every row."""
+    def gen():
+        yield from ((np.array(i),) for i in range(4))
+
+    with pytest.raises(ValueError, match="num_shards is not supported if source does not have attribute"):
+        GeneratorDataset(gen, ["x"], num_shards=2, shard_id=0)
