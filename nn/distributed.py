@@ -80,10 +80,7 @@ class DistributedGradReducer(Cell):
             mean = parallel_setting("gradients_mean", False)
         if not isinstance(mean, bool):
             raise TypeError(f"For 'DistributedGradReducer', the 'mean' must be bool, but got {type(mean).__name__}")
-        if degree is None:
-            degree = parallel_setting("device_num", 1) if parallel_setting("device_num_is_set", False) \
-                else group_size()
-        if isinstance(degree, bool) or not isinstance(degree, int) or degree <= 0:
+        if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree <= 0):
             raise ValueError(f"For 'DistributedGradReducer', degree must be a positive integer, but got {degree}")
         if fusion_type not in (0, 1) or isinstance(fusion_type, bool):
             raise ValueError(f"For 'DistributedGradReducer', fusion_type must be 1 (fused buckets) or 0 (one "
@@ -92,12 +89,21 @@ class DistributedGradReducer(Cell):
             raise ValueError(f"For 'DistributedGradReducer', minispore has one communication group, "
                              f"{GROUP_WORLD!r}, but got {group!r}")
         params = list(parameters)
-        self.mean, self.degree, self.fusion_type = mean, degree, fusion_type
+        self.mean, self.fusion_type = mean, fusion_type
+        object.__setattr__(self, "_degree", degree)
         object.__setattr__(self, "_names", [p.name for p in params])
         object.__setattr__(self, "_shapes", [tuple(p.shape) for p in params])
         nbytes = [int(np.prod(s, dtype=np.int64)) * 4 for s in self._shapes]  # float32 on the wire
         fusion = parallel_setting("comm_fusion", {"allreduce": {"mode": "auto", "config": 64}})["allreduce"]
         object.__setattr__(self, "buckets", plan_buckets(self._names, nbytes, fusion, fusion_type))
+
+    @property
+    def degree(self):
+        """The divisor of ``mean``: the one given, else the context's ``device_num`` when set, else the group
+        size, read when the step is traced (so a reducer built before ``init()`` still divides by the world)."""
+        if self._degree is not None:
+            return self._degree
+        return parallel_setting("device_num", 1) if parallel_setting("device_num_is_set", False) else group_size()
 
     def construct(self, grads):
         grads = tuple(grads)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minispore as ms
-from minispore.dataset import GeneratorDataset, NumpySlicesDataset
+from minispore.dataset import GeneratorDataset, MnistDataset, NumpySlicesDataset
 
 
 def _rows(dataset):
@@ -63,3 +63,21 @@ def test_an_iterable_source_cannot_be_sharded():
 
     with pytest.raises(ValueError, match="num_shards is not supported if source does not have attribute"):
         GeneratorDataset(gen, ["x"], num_shards=2, shard_id=0)
+
+
+def _write_idx(path, magic, array):
+    header = np.array([magic, *array.shape], ">i4").tobytes()
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_dataset_shards(tmp_path):
+    """MnistDataset shards its rows as the other sources (labels 0..9 identify the 10 images)."""
+    _write_idx(tmp_path / "train-images-idx3-ubyte", 2051, np.zeros((10, 28, 28)))
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", 2049, np.arange(10))
+    shards = []
+    for shard_id in range(2):
+        ms.set_seed(9)
+        data = MnistDataset(str(tmp_path), usage="train", shuffle=True, num_shards=2, shard_id=shard_id)
+        shards.append([int(r[1]) for r in data.create_tuple_iterator(num_epochs=1, output_numpy=True)])
+    assert len(shards[0]) == len(shards[1]) == 5
+    assert sorted(shards[0] + shards[1]) == list(range(10))
