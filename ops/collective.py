@@ -14,6 +14,8 @@ flat buffer: for inputs x_1..x_k of one dtype, ``out = op_r(concat(ravel(x_1), .
 ranks r. One input keeps its shape: ``out = op_r(x)``.
 """
 
+import os
+
 import numpy as np
 
 from ..graph.session import SESSION
@@ -22,6 +24,14 @@ from .registry import OpDef, OpKind, apply, as_tensor, fail, fail_type, register
 
 REDUCE_OPS = ("sum", "max", "min", "prod")  # MindSpore's ReduceOp values
 GROUP_WORLD = "world_group"  # the only group: every rank (GlobalComm.WORLD_COMM_GROUP)
+# environment variables an MPI launcher sets in every process it starts (MPICH/Hydra, Open MPI, Intel MPI,
+# Slurm's PMI): their presence means the process is one rank of a job
+MPI_LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS",
+                     "HYDRA_CONTROL_FD")
+
+
+def launched_by_mpi():
+    return any(v in os.environ for v in MPI_LAUNCHER_VARS)
 
 
 class ReduceOp:
@@ -49,6 +59,10 @@ def _all_reduce(*arrays, op, group):
     """op over the ranks of the packed inputs (see the module docstring); a copy when the world is one."""
     flat = np.concatenate([np.ravel(a) for a in arrays]) if len(arrays) > 1 else np.array(arrays[0]).reshape(-1)
     comm = SESSION.communicator
+    if comm is None and launched_by_mpi():
+        # every rank would train alone on its shard, silently diverging: ask for the missing call instead
+        raise RuntimeError("AllReduce: this process is one rank of an MPI job, but minispore.communication.init() "
+                           "was not called, so it cannot reach the other ranks: call init() before training")
     if comm is not None and comm.size > 1:
         flat = comm.all_reduce(np.ascontiguousarray(flat), op)
     return flat if len(arrays) > 1 else flat.reshape(np.shape(arrays[0]))

@@ -11,16 +11,12 @@ whole job: an uncaught exception prints ``rank R: ...`` and calls ``MPI_Abort``,
 in the next all-reduce, do not wait forever.
 """
 
-import os
 import sys
 import traceback
 
 from ...graph.session import SESSION
-from ...ops.collective import GROUP_WORLD
+from ...ops.collective import GROUP_WORLD, launched_by_mpi
 
-# environment variables an MPI launcher sets in every process it starts (MPICH/Hydra, Open MPI, Intel MPI,
-# Slurm's PMI): their presence means the process is one rank of a job and must join it
-_LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "HYDRA_CONTROL_FD")
 _BACKENDS = ("mpi", "hccl", "nccl", "mccl")  # MindSpore's names are accepted: minispore runs them all on MPI
 
 
@@ -65,10 +61,6 @@ class MpiWorld:
         self.comm.Abort(code)
 
 
-def _launched_by_mpi():
-    return any(v in os.environ for v in _LAUNCHER_VARS)
-
-
 def _abort_on_fault(world):
     """An uncaught exception in any rank prints its traceback prefixed with the rank and aborts the job."""
     previous = sys.excepthook
@@ -97,7 +89,7 @@ def init(backend_name=None):
                            f"{backend_name!r}")
     if GlobalComm.INITED:
         return
-    if _launched_by_mpi():
+    if launched_by_mpi():
         try:
             world = MpiWorld()
         except ImportError as err:

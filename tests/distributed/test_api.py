@@ -133,3 +133,12 @@ def test_data_parallel_in_a_world_of_one_is_the_stand_alone_step(loss_scale):
     np.testing.assert_allclose(losses, want_losses, rtol=1e-6)
     np.testing.assert_allclose(w, want_w, rtol=1e-6)
     assert "AllReduce" in str(step.compiled_graph())  # the reducer is in the compiled step
+
+
+def test_a_rank_of_an_mpi_job_without_init_is_told_to_call_it(monkeypatch):
+    """Started by mpiexec but init() never called: the all-reduce refuses rather than let each rank train alone."""
+    monkeypatch.setenv("PMI_RANK", "0")
+    with pytest.raises(RuntimeError, match=r"init\(\) was not called"):
+        ms.ops.AllReduce()(ms.Tensor(np.ones(3, np.float32)))
+    monkeypatch.delenv("PMI_RANK")
+    np.testing.assert_array_equal(ms.ops.AllReduce()(ms.Tensor(np.ones(3, np.float32))).asnumpy(), np.ones(3))
