@@ -97,5 +97,5 @@ class AllReduce(Primitive):
         return all_reduce(x, self.op, self.group)
 
 
-__all__ = ["all_reduce"]
+__all__ = ["all_reduce", "ReduceOp"]  # ops.ReduceOp: MindSpore exports the class there
 __primitives__ = [AllReduce]
