@@ -21,6 +21,9 @@ from . import dataset, train
 from .train import Model  # mindspore.Model, as MindSpore 2.x exports it at the top level
 from .train import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # (top level too in 2.x)
 from . import amp
+from .runtime.communication import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,
+                                    set_auto_parallel_context)
+from . import communication
 from .runtime.checkpoint import load_checkpoint, load_param_into_net, save_checkpoint  # mindspore.save_checkpoint ...
 from .nn.initializer import set_seed as _set_initializer_seed
 from .runtime.dataset import config as _dataset_config

@@ -24,6 +24,11 @@ class Session:
         self.context_version = 0
         self.graphs_dumped = 0  # numbers the graph dumps of save_graphs
         self.backends = {}      # (target, options) -> Backend, created on first use
+        # data parallel: the process group that collective host ops reduce over (runtime.communication's
+        # world once ``init()`` ran; None is a world of one) and the auto-parallel context that the training
+        # cells read (runtime.communication.parallel_context fills and validates it)
+        self.communicator = None
+        self.parallel = {}
         # gradient functions by the function they differentiate: an entry goes when its function is
         # garbage-collected, and with it the compiled graphs it holds
         self.grad_functions = weakref.WeakKeyDictionary()

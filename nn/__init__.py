@@ -6,6 +6,7 @@ from ..graph.cell import Cell
 from .container import CellList, SequentialCell
 from .layers import *
 from .loss import *
+from .distributed import DistributedGradReducer
 from .wrap import TrainOneStepCell, WithEvalCell, WithLossCell
 from .loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell
 from ..optim import *

@@ -211,8 +211,12 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
     def get_overflow_status(self, status, compute_output):
         """Whether the computation since ``start_overflow_check`` overflowed: a bool scalar Tensor, True when
         some element of ``compute_output`` (the gradients) is inf or NaN, or (on Ascend) the float-status
-        register saw a float16 result saturate (``all_finite``). ``status`` is ignored."""
-        return ops.logical_not(all_finite(compute_output))
+        register saw a float16 result saturate (``all_finite``). ``status`` is ignored. In data parallel the
+        flag is reduced over the ranks (true if any rank overflowed), so every rank skips the step together."""
+        overflow = ops.logical_not(all_finite(compute_output))
+        if self.grad_reducer is not None:
+            overflow = self.grad_reducer.reduce_flag(overflow)
+        return overflow
 
     def process_loss_scale(self, overflow):
         """The update cell's verdict on ``overflow`` (it adjusts the scale); ``overflow`` without one."""

@@ -6,9 +6,11 @@ update trace into ONE graph; its call returns the loss and updates the parameter
 
 from .. import ops
 from ..graph import dtype as mstype
+from ..graph import trace
 from ..graph.cell import Cell
 from ..ops.grad_api import value_and_grad
 from ..optim.optimizer import Optimizer
+from .distributed import DATA_PARALLEL, DistributedGradReducer, broadcast_parameters, parallel_setting
 
 
 class WithLossCell(Cell):
@@ -32,7 +34,11 @@ class WithLossCell(Cell):
 class TrainOneStepCell(Cell):
     """One training step: loss = network(*inputs); grads = d(sens * loss)/d(weights) (``sens`` seeds the
     backward, as MindSpore's ``fill(loss.dtype, loss.shape, sens)``; None or 1.0: no scaling);
-    optimizer(grads); returns loss (computed before the update, never scaled)."""
+    optimizer(grads); returns loss (computed before the update, never scaled).
+
+    In the ``data_parallel`` auto-parallel mode (set before building the cell) the gradients go through an
+    ``nn.DistributedGradReducer`` of the optimizer's parameters before the optimizer, and the first call
+    broadcasts every Parameter of the cell from rank 0, so all ranks start from the same state."""
 
     def __init__(self, network, optimizer, sens=1.0):
         super().__init__(auto_prefix=False)
@@ -46,6 +52,21 @@ class TrainOneStepCell(Cell):
         self.weights = optimizer.parameters
         self.sens = None if sens is None else float(sens)
         self.grad_reducer = None
+        if parallel_setting("parallel_mode", "stand_alone") == DATA_PARALLEL:
+            self.grad_reducer = DistributedGradReducer(self.weights)
+        object.__setattr__(self, "_parameters_synced", False)
+
+    def sync_parameters(self):
+        """Data parallel: every Parameter (weights, optimizer state, step counters) from rank 0, once, before
+        the first step (``Model.train`` calls it; so does the first call of the cell)."""
+        if self.grad_reducer is not None and not self._parameters_synced:
+            broadcast_parameters([p for _, p in self.parameters_and_names()])
+        object.__setattr__(self, "_parameters_synced", True)
+
+    def __call__(self, *args, **kwargs):
+        if trace.current() is None and not self._parameters_synced:
+            self.sync_parameters()
+        return super().__call__(*args, **kwargs)
 
     def construct(self, *inputs):
         sens = self.sens

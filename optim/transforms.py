@@ -27,11 +27,10 @@ MindSpore's order (``OPTIMIZER_TRANSFORMS``), for a gradient g of a loss scaled 
 Optimizers that skip some of them in MindSpore list fewer (AdamWeightDecay and AdaFactor: none;
 Lamb: centralization only).
 
-More steps are more entries. AMP's unscale with an overflow check (divide by the loss-scale
-Parameter; dense: ``isfinite`` of the gradient, rows: of the values, AND-ed into the step's overflow
-flag) and data parallel's gradient all-reduce (dense: all-reduce; rows: all-gather indices and
-values) are each one more ``GradTransform``, placed before ``weight_decay`` where MindSpore applies
-them (``TrainOneStepWithLossScaleCell`` reduces and unscales before calling the optimizer).
+More steps are more entries. Data parallel's gradient all-reduce is not one: as in MindSpore it runs
+in the training cell, before the optimizer is called (``nn.DistributedGradReducer``, nn/distributed.py,
+inserted by ``TrainOneStepCell`` in data-parallel mode; the loss-scale cell unscales, then reduces), so
+every transform here sees the gradient of the whole global batch.
 """
 
 from collections.abc import Callable

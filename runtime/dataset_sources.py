@@ -71,6 +71,9 @@ class _SourceDataset(Dataset):
         if num_shards is not None:
             _check_int(num_shards, "num_shards", op, 1)
             _check_int(shard_id, "shard_id", op, 0, num_shards - 1)
+        if num_shards is not None and not self._random:
+            # an iterable has no row indices to deal out: every rank would silently read every row
+            raise ValueError("num_shards is not supported if source does not have attribute '__getitem__'")
         self._shards = (num_shards, shard_id) if num_shards is not None else None
         self._shuffle = shuffle is not False and self._random
         if shuffle and not self._random:
