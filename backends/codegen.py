@@ -8,6 +8,17 @@ import numpy as np
 _CTOR = {"f": "np.float{bits}", "i": "np.int{bits}", "u": "np.uint{bits}", "b": "np.bool_"}
 
 
+def out_buffer(src, launch, ins):
+    """The generated step's ``out`` argument of a launch: its fresh buffer ``v<id> = B[k]`` (a line added to
+    ``src.lines``), or none for an in-place launch, whose value is then the aliased input's variable."""
+    n = launch.node
+    if launch.alias is not None:
+        src.var[n.id] = ins[launch.alias]
+        return []
+    src.lines.append(f"    v{n.id} = B[{launch.buffer}]")
+    return [f"v{n.id}"]
+
+
 def dtype_ctor(dtype):
     """Source of the numpy scalar constructor of ``dtype`` (rounds a value to that dtype)."""
     d = np.dtype(dtype)

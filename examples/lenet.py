@@ -69,9 +69,10 @@ def synthetic_mnist(folder, train=6144, test=1024, seed=0):
     return folder
 
 
-def create_dataset(data_dir, usage, batch_size=32):
-    """MNIST rows -> float32 (1, 32, 32) in [0, 1] (padded from 28x28) and int32 labels, batched."""
-    data = ds.MnistDataset(data_dir, usage=usage, shuffle=usage == "train")
+def create_dataset(data_dir, usage, batch_size=32, num_shards=None, shard_id=None):
+    """MNIST rows -> float32 (1, 32, 32) in [0, 1] (padded from 28x28) and int32 labels, batched; with
+    ``num_shards``/``shard_id`` one rank's shard (examples/data_parallel.py)."""
+    data = ds.MnistDataset(data_dir, usage=usage, shuffle=usage == "train", num_shards=num_shards, shard_id=shard_id)
     data = data.map(lambda img: np.pad(img[:, :, 0].astype(np.float32) / 255.0, 2)[None], input_columns="image")
     data = data.map(lambda label: label.astype(np.int32), input_columns="label")
     return data.batch(batch_size, drop_remainder=True)

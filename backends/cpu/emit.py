@@ -18,7 +18,7 @@ import numpy as np
 
 from ...graph.opdef import OPS
 from ..base import kernel_for
-from ..codegen import literal
+from ..codegen import literal, out_buffer
 from ..lower import LaunchKind
 from .f16 import is_half, to_storage, touches_half
 from .fused_codegen import fused_kernel_source, map_kernel_source, multi_tensor_kernel_source
@@ -70,22 +70,12 @@ def _leaf(src, launch):
     return f"{v} = {src.const(to_storage(np.asarray(n.value)))}"
 
 
-def _out(src, launch, ins):
-    """The kernel's leading ``out`` argument (a fresh buffer), or none for in-place launches."""
-    n = launch.node
-    if launch.alias is not None:
-        src.var[n.id] = ins[launch.alias]
-        return []
-    src.lines.append(f"    v{n.id} = B[{launch.buffer}]")
-    return [f"v{n.id}"]
-
-
 def _map(src, launch, ins):
     n = launch.node
     if touches_half(n):
         name = src.fused_kernel(*map_kernel_source(n, launch.modes, "KERNEL", src.parallel))
-        return f"{name}({', '.join(_out(src, launch, ins) + ins)})  # {n.op}"
-    out = _out(src, launch, ins)
+        return f"{name}({', '.join(out_buffer(src, launch, ins) + ins)})  # {n.op}"
+    out = out_buffer(src, launch, ins)
     from_attrs = [src.arg(n.attrs[a]) for a in OPS[n.op].scalar_attrs]
     if launch.modes == "b":
         args = []
@@ -112,7 +102,7 @@ def _kernel(src, launch, ins):
     spec = kernel_for(n.op, target)
     name = f"k_{n.op}" if target == "CPU" else f"k_{spec.fn.__name__}"
     src.kernels[name] = spec.fn.__name__
-    out = _out(src, launch, ins)
+    out = out_buffer(src, launch, ins)
     # in-place kernels take their inputs only; others take (inputs, out)
     return f"{name}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)])})"
 
@@ -120,7 +110,7 @@ def _kernel(src, launch, ins):
 def _fused(src, launch, ins):
     n = launch.node
     name = src.fused_kernel(*fused_kernel_source(n, "KERNEL", src.parallel))
-    return f"{name}({', '.join(_out(src, launch, ins) + ins)})  # {n.attrs['ops']}"
+    return f"{name}({', '.join(out_buffer(src, launch, ins) + ins)})  # {n.attrs['ops']}"
 
 
 def _multi_tensor(src, launch, ins):
@@ -143,7 +133,7 @@ def _host(src, launch, ins):
     n = launch.node
     call = src.const(functools.partial(OPS[n.op].reference, **n.attrs))
     args = ", ".join(_as_dtype(src, v, i.dtype) for v, i in zip(ins, n.inputs))
-    out = _out(src, launch, ins)
+    out = out_buffer(src, launch, ins)
     return f"{call}({args})" if not out else f"np.copyto({_as_dtype(src, out[0], n.dtype)}, {call}({args}))"
 
 

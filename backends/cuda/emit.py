@@ -17,7 +17,7 @@ import numpy as np
 
 from ...graph.opdef import OPS
 from ..base import kernel_for
-from ..codegen import literal
+from ..codegen import literal, out_buffer
 from ..lower import LaunchKind
 from .device import dims
 from .maps import broadcast_map_source, fused_source, map_source, multi_tensor_source
@@ -68,18 +68,9 @@ def _leaf(src, launch):
     return f"{v} = {src.const(('device', np.ascontiguousarray(n.value, dtype=n.dtype)))}"
 
 
-def _out(src, launch, ins):
-    n = launch.node
-    if launch.alias is not None:
-        src.var[n.id] = ins[launch.alias]
-        return []
-    src.lines.append(f"    v{n.id} = B[{launch.buffer}]")
-    return [f"v{n.id}"]
-
-
 def _map(src, launch, ins):
     n = launch.node
-    out = _out(src, launch, ins)
+    out = out_buffer(src, launch, ins)
     if launch.modes == "b":
         shape, strides = tuple(n.shape) or (1,), [tuple(s) or (0,) for s in launch.strides]  # (0-d: one element)
         name = src.kernel(*broadcast_map_source(n, "KERNEL"))
@@ -95,7 +86,7 @@ def _fused(src, launch, ins):
     n = launch.node
     name = src.kernel(*fused_source(n, "KERNEL"))
     size = int(np.prod(n.attrs["shape"], dtype=np.int64))
-    return src.launch(name, size, [f"flat({v})" for v in _out(src, launch, ins) + ins]) + f"  # {n.attrs['ops']}"
+    return src.launch(name, size, [f"flat({v})" for v in out_buffer(src, launch, ins) + ins]) + f"  # {n.attrs['ops']}"
 
 
 def _multi_tensor(src, launch, ins):
@@ -117,7 +108,7 @@ def _kernel(src, launch, ins):
     n = launch.node
     spec = kernel_for(n.op, "GPU")
     src.launchers[f"k_{n.op}"] = spec.fn
-    out = _out(src, launch, ins)
+    out = out_buffer(src, launch, ins)
     err = src.const(("error", len(src.checks)))
     src.checks.append((n, spec.fn))
     return f"k_{n.op}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)] + [err])})"
@@ -128,7 +119,7 @@ def _host(src, launch, ins):
     n = launch.node
     call = src.const(functools.partial(OPS[n.op].reference, **n.attrs))
     args = ", ".join(f"{v}.copy_to_host()" for v in ins)
-    out = _out(src, launch, ins)
+    out = out_buffer(src, launch, ins)
     return f"{call}({args})" if not out else f"put({out[0]}, {call}({args}))"
 
 
