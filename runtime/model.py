@@ -361,10 +361,13 @@ class Model:
 
         return stream()
 
-    def _step(self, batch, cb, step_in_epoch=None):
+    def _check_batch(self, batch):
         if self._loss_fn is not None and len(batch) != 2:
             raise ValueError(f"When 'loss_fn' is not None, 'train_dataset' should return two elements, but got "
                              f"{len(batch)}, please check the number of elements returned by 'train_dataset'")
+
+    def _step(self, batch, cb, step_in_epoch=None):
+        self._check_batch(batch)
         outputs = self._train_network(*batch)
         if not self._nonfinite_warned:  # a NaN/Inf loss would otherwise train on silently (without LossMonitor)
             step = step_in_epoch or (cb.cur_step_num - 1) % max(cb.batch_num, 1) + 1
@@ -404,8 +407,7 @@ class Model:
             for k, batch in enumerate(sink, start=1):
                 outputs = self._step(batch, cb, k)
         else:
-            if self._loss_fn is not None and len(sink[0]) != 2:
-                self._step(sink[0], cb, 1)  # (raises the per-step path's error)
+            self._check_batch(sink[0])
             outputs = run_sink(self._train_network, sink)
             if not self._nonfinite_warned:
                 self._nonfinite_warned = warn_non_finite_loss(outputs, sink[-1], cb, done)
