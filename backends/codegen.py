@@ -8,6 +8,24 @@ import numpy as np
 _CTOR = {"f": "np.float{bits}", "i": "np.int{bits}", "u": "np.uint{bits}", "b": "np.bool_"}
 
 
+class StepText:
+    """What every generated step collects: body ``lines``, ``consts`` (passed as ``C``) and the variable of
+    each node (``var``); ``arg`` writes a value as a literal, or as a constant when it has none."""
+
+    def __init__(self):
+        self.lines = []
+        self.consts = []
+        self.var = {}
+
+    def const(self, value):
+        self.consts.append(value)
+        return f"C[{len(self.consts) - 1}]"
+
+    def arg(self, value):
+        text = literal(value)
+        return text if text is not None else self.const(value)
+
+
 def out_buffer(src, launch, ins):
     """The generated step's ``out`` argument of a launch: its fresh buffer ``v<id> = B[k]`` (a line added to
     ``src.lines``), or none for an in-place launch, whose value is then the aliased input's variable."""

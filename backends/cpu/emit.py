@@ -18,34 +18,24 @@ import numpy as np
 
 from ...graph.opdef import OPS
 from ..base import kernel_for
-from ..codegen import literal, out_buffer
+from ..codegen import StepText, out_buffer
 from ..lower import LaunchKind
 from .f16 import is_half, to_storage, touches_half
 from .fused_codegen import fused_kernel_source, map_kernel_source, multi_tensor_kernel_source
 
 
-class StepSource:
+class StepSource(StepText):
     """The pieces of a generated step: body lines, constants, fused kernels and the library kernels
     it calls; ``lines_of`` maps a body line number to the node it runs (for run-time errors)."""
 
     def __init__(self, parallel):
+        super().__init__()
         self.parallel = parallel
-        self.lines = []
-        self.consts = []
         self.fused_sources = []
         self.fused_names = {}
         self.bodies = set()
         self.kernels = {}  # name in the step -> library function name
         self.node_of_line = {}
-        self.var = {}
-
-    def const(self, value):
-        self.consts.append(value)
-        return f"C[{len(self.consts) - 1}]"
-
-    def arg(self, value):
-        text = literal(value)
-        return text if text is not None else self.const(value)
 
     def fused_kernel(self, text, used):
         """The name of the generated kernel with this text (kernels with the same text are shared)."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...graph.opdef import OPS
 from ..base import kernel_for
-from ..codegen import literal, out_buffer
+from ..codegen import StepText, out_buffer
 from ..lower import LaunchKind
 from .device import dims
 from .maps import broadcast_map_source, fused_source, map_source, multi_tensor_source
@@ -27,26 +27,16 @@ from .maps import broadcast_map_source, fused_source, map_source, multi_tensor_s
 MAX_LAUNCH_ARRAYS = 64
 
 
-class StepSource:
+class StepSource(StepText):
     """Body lines, constants, generated kernels (text -> name), the launchers called and, per error-flag
     slot, the launch's node and launcher (to name the op whose kernel reported a bad index)."""
 
     def __init__(self):
-        self.lines = []
-        self.consts = []
+        super().__init__()
         self.kernels = {}
         self.bodies = set()
         self.launchers = {}
         self.checks = []
-        self.var = {}
-
-    def const(self, value):
-        self.consts.append(value)
-        return f"C[{len(self.consts) - 1}]"
-
-    def arg(self, value):
-        text = literal(value)
-        return text if text is not None else self.const(value)
 
     def kernel(self, text, used):
         if text not in self.kernels:
