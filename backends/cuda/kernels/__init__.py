@@ -4,6 +4,6 @@
 1-element int32 device array a kernel writes an error code into (``fn.errors`` maps codes to messages).
 ``PTX`` in each module lists (kernel, float32 signature) for ``ptx_check``."""
 
-from . import conv, gather, linalg, pool, reduce, softmax, state  # noqa: F401
+from . import batch_norm, conv, gather, linalg, pool, random, reduce, shape, softmax, sparse, state  # noqa: F401
 
-MODULES = (conv, gather, linalg, pool, reduce, softmax, state)
+MODULES = (batch_norm, conv, gather, linalg, pool, random, reduce, shape, softmax, sparse, state)

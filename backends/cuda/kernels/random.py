@@ -1,0 +1,3 @@
+"""GPU kernels (being written)."""
+
+PTX = []

@@ -1,0 +1,62 @@
+"""The op sweep of ``tests/ops`` on the GPU target in numba's CUDA simulator: every op case compiles and
+runs on the GPU and agrees with the op's numpy reference; and every op has a GPU kernel or a scalar body
+(or needs no kernel: views, fused kinds generated per graph, host ops). Run by ``../test_gpu_target.py``
+with NUMBA_ENABLE_CUDASIM=1 set before numba is imported; skipped otherwise."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
+
+import minispore as ms  # noqa: E402
+from minispore.backends.base import MissingKernelError, kernel_for  # noqa: E402
+from minispore.ops.registry import OPS  # noqa: E402
+
+_DEFS = Path(__file__).resolve().parents[3] / "ops" / "test_op_definitions.py"
+_spec = importlib.util.spec_from_file_location("gpu_sweep_op_definitions", _DEFS)
+defs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(defs)  # the CPU sweep's cases and its compile-one-op helper
+
+# Ops that exist for one other target only: the graph passes that insert them run on that target alone.
+OTHER_TARGET_ONLY = {"TransData": "Ascend"}
+
+
+@pytest.fixture(autouse=True)
+def _gpu():
+    ms.set_context(device_target="GPU")
+    import minispore.backends.cuda.kernels  # noqa: F401  (registers the GPU kernels; numba.cuda is the simulator)
+    yield
+    ms.set_context(device_target="CPU")
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_has_a_gpu_kernel_or_a_scalar_body(name):
+    op = OPS[name]
+    if op.scalar is not None or op.kind in defs._NO_KERNEL_KINDS or name in OTHER_TARGET_ONLY:
+        return
+    try:
+        kernel_for(name, "GPU")
+        return
+    except MissingKernelError as e:
+        message = str(e)
+    pytest.fail(message, pytrace=False)  # op 'X' has no kernel for GPU (has: ...)
+
+
+@pytest.mark.parametrize("name,i,case", defs.FLAT, ids=defs.IDS)
+def test_gpu_matches_reference(name, i, case):
+    if name in OTHER_TARGET_ONLY:
+        pytest.skip(f"{name} runs on {OTHER_TARGET_ONLY[name]} only")
+    attrs = case.get("attrs", {})
+    inputs = [ms.Tensor(x.copy()) for x in case["inputs"]]
+    got = defs._compiled(name, attrs, len(inputs))(*inputs).asnumpy()
+    want = np.asarray(OPS[name].reference(*[x.copy() for x in case["inputs"]], **attrs))
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
+    if want.dtype.kind == "f":
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+    else:
+        np.testing.assert_array_equal(got, want)
