@@ -8,6 +8,7 @@ import numpy as np
 from ..graph import dtype as mstype
 from ..graph.tensor import Tensor
 from .broadcast import broadcast_to
+from .geometry import axis_split, prod
 from .indexing import strided_slice
 from .primitives import Primitive
 from .registry import OpDef, apply, as_tensor, fail, fail_type, register, type_name
@@ -32,6 +33,14 @@ def _tensor_list(tensors, name):
 
 
 # ---- Concat (two inputs per node; N inputs are joined as a balanced tree of them) ----------------
+
+def concat_args(node):
+    """Kernel args of Concat: (outer, ia, ib), each input seen as (outer, i*) with its concatenated axis
+    and every later axis flattened into i*; out is (outer, ia + ib)."""
+    axis = node.attrs["axis"]
+    a, b = node.inputs
+    return (prod(a.shape[:axis]), prod(a.shape[axis:]), prod(b.shape[axis:]))
+
 
 def _concat_infer(specs, axis):
     if len(specs) != 2:
@@ -175,6 +184,12 @@ def _arg_infer(specs, axis, output_type):
     if np.dtype(output_type) not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"output_type must be int32 or int64, but got {output_type}")
     return tuple(s for d, s in enumerate(x.shape) if d != axis), np.dtype(output_type)
+
+
+def arg_extreme_args(want_max):
+    """The kernel args function of Argmax (``want_max``) / Argmin: node -> (outer, n, inner, want_max),
+    the input seen as (outer, n, inner) around ``axis``."""
+    return lambda node: axis_split(node.inputs[0].shape, node.attrs["axis"]) + (want_max,)
 
 
 register(OpDef("Argmax", infer=_arg_infer, nondiff=True,

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..graph import trace
+from .geometry import slice_strides
 from .registry import OpDef, apply, as_tensor, register
 from .shape_base import reshape
 
@@ -42,6 +43,20 @@ def _slice_grad_ref(d, shape, begin, end, strides):
 register(OpDef("StridedSliceGrad", infer=_slice_grad_infer, reference=_slice_grad_ref,
                grad=lambda ctx, ins, out, d, shape, begin, end, strides:
                [strided_slice(d, begin, end, strides)]))
+
+
+def slice_args(node):
+    """Kernel args of StridedSlice, a strided gather: (offset, src_strides, out shape); output element
+    at index i reads x.flat[offset + sum_d i_d * src_strides[d]]."""
+    a = node.attrs
+    return (*slice_strides(node.inputs[0].shape, a["begin"], a["strides"]), np.array(node.shape, np.int64))
+
+
+def slice_grad_args(node):
+    """Kernel args of StridedSliceGrad, zeros then a strided scatter-add of d: (offset, dst_strides,
+    d's shape); d's element at index i goes to out.flat[offset + sum_d i_d * dst_strides[d]]."""
+    a = node.attrs
+    return (*slice_strides(a["shape"], a["begin"], a["strides"]), np.array(node.inputs[0].shape, np.int64))
 
 
 def strided_slice(x, begin, end, strides):

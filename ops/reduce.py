@@ -6,6 +6,7 @@ The ops reduce one contiguous run of axes, seen by the kernels as (outer, reduce
 import numpy as np
 
 from ..graph.tensor import Tensor
+from .geometry import axes_split
 from .registry import OpDef, apply, as_tensor, fail, fail_type, register
 from .shape_base import reshape
 
@@ -51,6 +52,11 @@ def _ref(fn):
         return np.asarray(fn(wide, axis=axis, keepdims=keep_dims)).astype(x.dtype)
 
     return reference
+
+
+def reduce_args(node):
+    """Kernel args of ReduceSum/Max/Min: (outer, reduced, inner) around the contiguous run of ``axis``."""
+    return axes_split(node.inputs[0].shape, node.attrs["axis"])
 
 
 register(OpDef("ReduceSum", infer=_check_contiguous, reference=_ref(np.sum), grad=_sum_grad))

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .geometry import broadcast_strides, transpose_strides
 from .registry import OpDef, OpKind, apply, as_tensor, fail, fail_type, register
 
 
@@ -27,6 +28,18 @@ def _transpose_infer(specs, perm):
 
 register(OpDef("Transpose", infer=_transpose_infer, reference=lambda x, perm: np.transpose(x, perm),
                grad=lambda ctx, ins, out, d, perm: [transpose(d, tuple(int(i) for i in np.argsort(perm)))]))
+
+
+def transpose_args(node):
+    """Kernel args of Transpose, a strided copy: (src_strides, out shape), where src_strides[d] is the
+    input element stride of output axis d (x's strides permuted by ``perm``)."""
+    return (transpose_strides(node.inputs[0].shape, node.attrs["perm"]), np.array(node.shape, np.int64))
+
+
+def broadcast_args(node):
+    """Kernel args of BroadcastTo (ops/broadcast.py), the same strided copy as Transpose: (src_strides,
+    out shape) with stride 0 on broadcast and leading axes."""
+    return (broadcast_strides(node.inputs[0].shape, node.shape), np.array(node.shape, np.int64))
 
 
 def _norm_axis(axis, ndim, name):

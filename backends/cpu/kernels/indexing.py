@@ -1,29 +1,17 @@
 """CPU kernels of StridedSlice (x[begin:end:step] on every axis) and its gradient StridedSliceGrad
 (defined in ops/indexing.py); the slice's offset and strides come from ``ops.geometry.slice_strides``."""
 
-import numpy as np
-
-from ....ops.geometry import slice_strides
+from ....ops.indexing import slice_args, slice_grad_args
 from ...base import kernel
 from .strided import strided_copy
 
 
-def _slice_args(node):
-    a = node.attrs
-    return (*slice_strides(node.inputs[0].shape, a["begin"], a["strides"]), np.array(node.shape, np.int64))
-
-
-def _slice_grad_args(node):
-    a = node.attrs
-    return (*slice_strides(a["shape"], a["begin"], a["strides"]), np.array(node.inputs[0].shape, np.int64))
-
-
-@kernel("StridedSlice", "CPU", helpers=(strided_copy,), args=_slice_args)
+@kernel("StridedSlice", "CPU", helpers=(strided_copy,), args=slice_args)
 def strided_slice_kernel(x, out, offset, src_strides, shape):
     strided_copy(x, out, offset, src_strides, shape, False)
 
 
-@kernel("StridedSliceGrad", "CPU", helpers=(strided_copy,), args=_slice_grad_args)
+@kernel("StridedSliceGrad", "CPU", helpers=(strided_copy,), args=slice_grad_args)
 def strided_slice_grad_kernel(d, out, offset, dst_strides, shape):
     # Zeros, then d added into the slice (a scatter-add through the slice's strides).
     of = out.reshape(out.size)

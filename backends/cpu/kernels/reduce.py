@@ -2,15 +2,12 @@
 as (outer, reduced, inner) around its contiguous run of reduced axes (``geometry.axes_split``), and
 of Argmax / Argmin (ops/array_ops.py), over (outer, n, inner) around their axis."""
 
-from ....ops.geometry import axes_split, axis_split
+from ....ops.array_ops import arg_extreme_args
+from ....ops.reduce import reduce_args
 from ...base import kernel
 
 
-def _reduce_args(node):
-    return axes_split(node.inputs[0].shape, node.attrs["axis"])
-
-
-@kernel("ReduceSum", "CPU", args=_reduce_args)
+@kernel("ReduceSum", "CPU", args=reduce_args)
 def reduce_sum_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -22,7 +19,7 @@ def reduce_sum_kernel(x, out, outer, red, inner):
                 o2[a, c] += x3[a, b, c]
 
 
-@kernel("ReduceMax", "CPU", args=_reduce_args)
+@kernel("ReduceMax", "CPU", args=reduce_args)
 def reduce_max_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -31,11 +28,12 @@ def reduce_max_kernel(x, out, outer, red, inner):
             o2[a, c] = x3[a, 0, c]
         for b in range(1, red):
             for c in range(inner):
-                if x3[a, b, c] > o2[a, c]:
-                    o2[a, c] = x3[a, b, c]
+                v = x3[a, b, c]
+                if v > o2[a, c] or v != v:  # a NaN wins and stays (numpy's np.max)
+                    o2[a, c] = v
 
 
-@kernel("ReduceMin", "CPU", args=_reduce_args)
+@kernel("ReduceMin", "CPU", args=reduce_args)
 def reduce_min_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -44,16 +42,13 @@ def reduce_min_kernel(x, out, outer, red, inner):
             o2[a, c] = x3[a, 0, c]
         for b in range(1, red):
             for c in range(inner):
-                if x3[a, b, c] < o2[a, c]:
-                    o2[a, c] = x3[a, b, c]
+                v = x3[a, b, c]
+                if v < o2[a, c] or v != v:  # a NaN wins and stays (numpy's np.min)
+                    o2[a, c] = v
 
 
-def _arg_args(want_max):
-    return lambda node: axis_split(node.inputs[0].shape, node.attrs["axis"]) + (want_max,)
-
-
-@kernel("Argmax", "CPU", args=_arg_args(True))
-@kernel("Argmin", "CPU", args=_arg_args(False))
+@kernel("Argmax", "CPU", args=arg_extreme_args(True))
+@kernel("Argmin", "CPU", args=arg_extreme_args(False))
 def arg_extreme_kernel(x, out, outer, n, inner, want_max):
     # First index of the maximum (minimum); a NaN counts as the extreme (numpy's rule).
     x3 = x.reshape((outer, n, inner))

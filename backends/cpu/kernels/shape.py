@@ -1,36 +1,21 @@
 """CPU kernels of the shape ops that move data: Transpose and BroadcastTo (strided copies, defined in
 ops/shape_base.py and ops/broadcast.py) and Concat (ops/array_ops.py)."""
 
-import numpy as np
-
-from ....ops.geometry import broadcast_strides, prod, transpose_strides
+from ....ops.array_ops import concat_args
+from ....ops.shape_base import broadcast_args, transpose_args
 from ...base import kernel
 from .strided import strided_copy
 
 
-def _transpose_args(node):
-    return (transpose_strides(node.inputs[0].shape, node.attrs["perm"]), np.array(node.shape, np.int64))
-
-
-def _broadcast_args(node):
-    return (broadcast_strides(node.inputs[0].shape, node.shape), np.array(node.shape, np.int64))
-
-
-@kernel("Transpose", "CPU", helpers=(strided_copy,), args=_transpose_args)
-@kernel("BroadcastTo", "CPU", helpers=(strided_copy,), args=_broadcast_args)
+@kernel("Transpose", "CPU", helpers=(strided_copy,), args=transpose_args)
+@kernel("BroadcastTo", "CPU", helpers=(strided_copy,), args=broadcast_args)
 def strided_copy_kernel(x, out, src_strides, shape):
     # src_strides[d] is the input element stride of output axis d (a permutation of x's strides for
     # Transpose, 0 on broadcast axes for BroadcastTo).
     strided_copy(x, out, 0, src_strides, shape, False)
 
 
-def _concat_args(node):
-    axis = node.attrs["axis"]
-    a, b = node.inputs
-    return (prod(a.shape[:axis]), prod(a.shape[axis:]), prod(b.shape[axis:]))
-
-
-@kernel("Concat", "CPU", args=_concat_args)
+@kernel("Concat", "CPU", args=concat_args)
 def concat2_kernel(a, b, out, outer, ia, ib):
     # Each input is (outer, i*) with its concatenated axis and every later axis flattened into i*.
     a2 = a.reshape((outer, ia))
