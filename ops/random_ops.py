@@ -69,6 +69,11 @@ def split_key(seed):
     return seed & 0xFFFFFFFF, seed >> 32
 
 
+def dropout_mask_args(node):
+    """The run-time args of every target's DropoutMask kernel: (keep_prob, key low word, key high word, scale)."""
+    return (float(node.attrs["keep_prob"]), *split_key(int(node.attrs["seed"])), float(node.attrs["scale"]))
+
+
 # ---- the mask op -----------------------------------------------------------------------------
 
 

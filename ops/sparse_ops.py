@@ -60,6 +60,12 @@ def _gather_grad(ctx, ins, out, d):
 register(OpDef("SparseGatherV2", infer=_gather_infer, reference=_gather_ref, grad=_gather_grad))
 
 
+def sparse_gather_args(node):
+    """The run-time args of every target's SparseGatherV2 kernel: (rows n, row width) of the params."""
+    shape = node.inputs[0].shape
+    return shape[0], _prod(shape[1:])
+
+
 def sparse_gather_v2(input_params, input_indices):
     """out = input_params[input_indices] (rows of axis 0): out.shape = indices.shape + params.shape[1:].
 
@@ -146,6 +152,11 @@ def _lazy_adam_ref(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilo
     var[rows] = var[rows] - lr_t * numer / (np.sqrt(vv) + eps)
     m[rows], v[rows] = mm, vv
     return var
+
+
+def lazy_adam_args(node):
+    """The run-time args of every target's FusedSparseLazyAdam kernel: (use_nesterov,)."""
+    return (bool(node.attrs["use_nesterov"]),)
 
 
 register(OpDef("FusedSparseLazyAdam", reference=_lazy_adam_ref, nondiff=True, impure=True,

@@ -10,7 +10,7 @@ of threads.
 import numpy as np
 from numba import prange
 
-from ....ops.random_ops import philox4x32_10, philox_uniform, split_key
+from ....ops.random_ops import dropout_mask_args, philox4x32_10, philox_uniform
 from ...base import kernel
 from ..kernel_library import PARALLEL_MIN
 
@@ -25,8 +25,7 @@ def dropout_mask_block(of, b, step, k0, k1, keep_prob, scale):
         of[i0 + j] = scale if philox_uniform(words[j]) < keep_prob else 0.0
 
 
-@kernel("DropoutMask", "CPU", helpers=(philox4x32_10, philox_uniform, dropout_mask_block),
-        args=lambda n: (float(n.attrs["keep_prob"]), *split_key(int(n.attrs["seed"])), float(n.attrs["scale"])))
+@kernel("DropoutMask", "CPU", helpers=(philox4x32_10, philox_uniform, dropout_mask_block), args=dropout_mask_args)
 def dropout_mask_kernel(counter, out, keep_prob, key0, key1, scale):
     step = np.uint64(counter.reshape(counter.size)[0])
     k0 = np.uint64(key0)

@@ -9,12 +9,12 @@ before memory is touched), then sums the rows of repeated indices (MindSpore's u
 
 import numpy as np
 
-from ....ops.geometry import prod
+from ....ops.sparse_ops import lazy_adam_args, sparse_gather_args
 from ...base import kernel
 
 # ---- SparseGatherV2 --------------------------------------------------------------------------
 
-@kernel("SparseGatherV2", "CPU", args=lambda node: (node.inputs[0].shape[0], prod(node.inputs[0].shape[1:])))
+@kernel("SparseGatherV2", "CPU", args=sparse_gather_args)
 def sparse_gather_v2_kernel(params, indices, out, n, width):
     idx = indices.reshape(indices.size)
     m = idx.size
@@ -60,8 +60,7 @@ def sparse_unique_rows(indices, values, n, width):
 
 # ---- FusedSparseLazyAdam ---------------------------------------------------------------------
 
-@kernel("FusedSparseLazyAdam", "CPU", helpers=(sparse_unique_rows,),
-        args=lambda node: (bool(node.attrs["use_nesterov"]),))
+@kernel("FusedSparseLazyAdam", "CPU", helpers=(sparse_unique_rows,), args=lazy_adam_args)
 def fused_sparse_lazy_adam_kernel(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices,
                                   use_nesterov):
     n = var.shape[0]
