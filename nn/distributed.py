@@ -10,7 +10,12 @@ so with a loss that is a mean over the batch and R equal shards, mean=True gives
 the full batch's loss. The sums are ``AllReduce`` host launches (ops/collective.py) on fused buckets: the
 gradients are packed into buckets (``plan_buckets``: by the context's ``comm_fusion``/
 ``all_reduce_fusion_config``), each bucket packed in parameter-name order, so every rank sends the same
-bytes in the same order whatever order its graph computed them in; one MPI message per bucket.
+bytes in the same order whatever order its graph computed them in; one MPI message per bucket. Each bucket's
+message is non-blocking (``AllReduceStart``/``AllReduceWait``, ops/collective_async.py), started as soon as
+its last gradient exists and waited on before the optimizer reads it (graph/passes/overlap.py).
+
+A row-sparse gradient (``RowTensor``: ``nn.Embedding`` with LazyAdam, FTRL, ProximalAdagrad)
+is gathered instead of summed (``gather_row_sparse``): the rows of every rank, concatenated.
 """
 
 import numpy as np
@@ -112,17 +117,24 @@ class DistributedGradReducer(Cell):
                              f"parameter), but got {len(grads)}")
         out = [None] * len(grads)
         scale = Tensor(np.float32(1.0 / self.degree)) if self.mean else None
+        for i, g in enumerate(grads):
+            if isinstance(g, RowTensor):
+                out[i] = gather_row_sparse(g, scale)
+        # one non-blocking all-reduce per bucket of dense gradients: started here, and moved by the
+        # overlap_collectives pass to just after the bucket's last gradient; waited on before the optimizer
+        pending = []
         for bucket in self.buckets:
-            for i in bucket:
-                if isinstance(grads[i], RowTensor):
-                    raise TypeError(f"For 'DistributedGradReducer', the gradient of '{self._names[i]}' is "
-                                    "row-sparse (RowTensor): data parallel reduces dense gradients only")
-            summed = ops.all_reduce([ops.cast(grads[i], mstype.float32) for i in bucket])
+            dense = [i for i in bucket if out[i] is None]
+            if dense:
+                token = ops.all_reduce_start([ops.cast(grads[i], mstype.float32) for i in dense])
+                pending.append((dense, token))
+        for dense, token in pending:
+            sizes = [int(np.prod(self._shapes[i], dtype=np.int64)) for i in dense]
+            summed = ops.all_reduce_wait(token, (sum(sizes),) if len(dense) > 1 else self._shapes[dense[0]],
+                                         np.float32)
             offset = 0
-            for i in bucket:
-                size = int(np.prod(self._shapes[i], dtype=np.int64))
-                g = summed if len(bucket) == 1 else \
-                    ops.reshape(ops.slice(summed, [offset], [size]), self._shapes[i])
+            for i, size in zip(dense, sizes):
+                g = summed if len(dense) == 1 else ops.reshape(ops.slice(summed, [offset], [size]), self._shapes[i])
                 offset += size
                 if scale is not None:
                     g = g * scale
@@ -134,6 +146,17 @@ class DistributedGradReducer(Cell):
         sum_r cast(flag_r, float32) > 0."""
         total = ops.all_reduce(ops.cast(flag, mstype.float32))
         return ops.greater(total, Tensor(np.float32(0)))
+
+
+def gather_row_sparse(grad, scale=None):
+    """A row-sparse gradient of the whole batch (MindSpore's RowTensor all-gather): the indices and the values
+    of every rank concatenated in rank order, ``indices = concat_r(indices_r)``, ``values = concat_r(values_r)``
+    (times ``scale`` = 1/degree for the mean). Its dense value is ``sum_r dense(grad_r)`` (scaled): repeated
+    rows add up in the optimizer's sparse rule as they do within one rank."""
+    values = ops.all_gather(ops.cast(grad.values, mstype.float32))
+    if scale is not None:
+        values = values * scale
+    return RowTensor(ops.all_gather(grad.indices), ops.cast(values, grad.values.dtype), grad.dense_shape)
 
 
 def broadcast_parameters(params, root=0):

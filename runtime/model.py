@@ -22,28 +22,14 @@ from ..optim.optimizer import Optimizer
 from .amp.build import build_train_network
 from .amp.loss_scale_manager import LossScaleManager
 from .callbacks import CallbackList, RunContext, _InternalCallbackParam
-from .communication import get_auto_parallel_context, rank_and_size
+from .communication import get_auto_parallel_context
+from .communication.ranks import callbacks_of_this_rank, prepare_ranks
 from .compiler import current_backend, run_sink
 from .dataset_checks import check_columns, check_size, empty_epoch_error, warn_non_finite_loss
 from .metrics import Loss, get_metrics
 
 _AMP_LEVELS = ("O0", "O1", "O2", "O3", "auto")
 logger = logging.getLogger("minispore")
-# in data parallel these report or save what every rank has (the loss of its shard, the same parameters):
-# only rank 0 runs them, so N ranks do not print N progress lines or write N checkpoints to one folder
-_RANK_ZERO_CALLBACKS = ("LossMonitor", "ModelCheckpoint", "ProgressBar", "TimeMonitor", "SummaryCollector")
-
-
-def _callbacks_of_this_rank(callbacks):
-    """The user's callbacks that this rank runs: all on rank 0, those not in _RANK_ZERO_CALLBACKS elsewhere."""
-    rank, _ = rank_and_size()
-    if rank == 0 or callbacks is None:
-        return callbacks
-    if not isinstance(callbacks, (list, tuple)):
-        callbacks = [callbacks]
-    return [c for c in callbacks if type(c).__name__ not in _RANK_ZERO_CALLBACKS]
-
-
 def _sink_supported():
     """Whether the device target has a dataset sink (step callbacks once per sink of sink_size steps):
     GPU and Ascend do, the CPU does not (a capability of its backend)."""
@@ -225,7 +211,7 @@ class Model:
 
     def _run_train(self, epoch, dataset, callbacks, sink, sink_size, initial_epoch, valid=None):
         epoch, initial_epoch, sink, steps = self._train_plan(epoch, dataset, sink, sink_size, initial_epoch)
-        cbs = CallbackList(_callbacks_of_this_rank(callbacks))
+        cbs = CallbackList(callbacks_of_this_rank(callbacks))
         cb = _InternalCallbackParam(
             train_network=self._train_network, network=self._network, epoch_num=epoch, batch_num=steps,
             mode="train", loss_fn=self._loss_fn, optimizer=self._optimizer, train_dataset=dataset,
@@ -237,8 +223,7 @@ class Model:
         endless = sink and sink_size > 0
         run_context = RunContext(cb)
         self._train_network.set_train(True)
-        if hasattr(self._train_network, "sync_parameters"):  # data parallel: rank 0's parameters, before step 1
-            self._train_network.sync_parameters()
+        prepare_ranks(self._train_network, steps)  # data parallel: same step counts, rank 0's parameters
         batches = self._batches(dataset, epoch - initial_epoch, endless)
         try:
             self._train_loop(epoch, initial_epoch, sink, steps, endless, batches, cbs, run_context, valid)

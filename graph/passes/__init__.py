@@ -7,9 +7,11 @@ from .dce import dce
 from .fold import fold
 from .fuse_elementwise import fuse_elementwise
 from .multi_tensor import multi_tensor
+from .overlap import overlap_collectives
 
 PIPELINE = [("dce", dce), ("fold", fold), ("cse", cse), ("dce_final", dce), ("fuse_elementwise", fuse_elementwise),
-            ("multi_tensor", multi_tensor)]
+            ("multi_tensor", multi_tensor), ("overlap_collectives", overlap_collectives)]
+# overlap_collectives runs last: it only reorders nodes, after fusion has made the launches it orders
 # Memory planning runs while lowering (backends/lower.py); it can be disabled by name like the graph passes.
 LOWERING_PASSES = ("memory_plan",)
 PASS_NAMES = tuple(name for name, _ in PIPELINE) + LOWERING_PASSES
@@ -49,4 +51,4 @@ def run_passes(graph, debug=False, on_pass=None, disabled=(), extra=()):
 
 
 __all__ = ["PIPELINE", "PASS_NAMES", "pipeline", "run_passes", "dce", "cse", "fold", "fuse_elementwise", "multi_tensor",
-           "verify"]
+           "overlap_collectives", "verify"]

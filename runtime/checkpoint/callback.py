@@ -17,6 +17,7 @@ from ...graph.cell import Cell
 from ...graph.parameter import Parameter
 from ...graph.tensor import Tensor
 from ..callbacks import Callback
+from ..communication.ranks import names_rank
 from .ckpt import save_checkpoint
 
 logger = logging.getLogger("minispore")
@@ -167,6 +168,12 @@ class ModelCheckpoint(Callback):
         self._last_time_for_keep = time.time()
         self._latest_ckpt_file_name = ""
         self._files = []  # this run's files, oldest first
+
+    @property
+    def per_rank(self):
+        """Whether this callback saves on every rank of a data-parallel job, not only rank 0: its directory
+        names the rank (MindSpore's per-rank folders, e.g. ``"./ckpt_" + str(get_rank())`` or ``.../rank_1``)."""
+        return names_rank(self._directory)
 
     def _unused_prefix(self, prefix, breakpoint=False):
         """``prefix``, or ``prefix_1``, ``prefix_2`` ... when files of that prefix exist (MindSpore's

@@ -11,11 +11,17 @@ whole job: an uncaught exception prints ``rank R: ...`` and calls ``MPI_Abort``,
 in the next all-reduce, do not wait forever.
 """
 
+import os
+import socket
 import sys
+import time
 import traceback
+
+import numpy as np
 
 from ...graph.session import SESSION
 from ...ops.collective import GROUP_WORLD, launched_by_mpi
+from .ranks import install_rank_logging, remove_rank_logging
 
 _BACKENDS = ("mpi", "hccl", "nccl", "mccl")  # MindSpore's names are accepted: minispore runs them all on MPI
 
@@ -39,11 +45,50 @@ class MpiWorld:
         self.rank = self.comm.Get_rank()
         self.size = self.comm.Get_size()
         self._ops = {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN, "prod": MPI.PROD}
+        self._open = []  # requests started and not yet waited on (each start drives their progress)
+        # seconds the step spent inside the non-blocking all-reduce calls (start + wait: the exposed,
+        # not-overlapped communication) and the bytes sent: benchmarks/dp_scaling.py reads and resets them
+        self.stats = {"start_s": 0.0, "wait_s": 0.0, "bytes": 0, "calls": 0}
 
     def all_reduce(self, buffer, op="sum"):
         """``buffer`` (contiguous) replaced by ``op`` of every rank's ``buffer``, in place; returns it."""
         self.comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._ops[op])
         return buffer
+
+    def start_all_reduce(self, buffer, op="sum"):
+        """Launch ``op`` over the ranks of ``buffer`` in place (MPI_Iallreduce); returns the request. The
+        buffer must stay untouched until ``wait(request)``."""
+        t = time.perf_counter()
+        request = self.comm.Iallreduce(self._mpi.IN_PLACE, buffer, op=self._ops[op])
+        # MPICH progresses a non-blocking collective only inside MPI calls (no progress thread unless
+        # MPIR_CVAR_ASYNC_PROGRESS=1): test the earlier open requests so they move on while backward runs
+        if self._open:
+            self._mpi.Request.Testall(self._open)
+        self._open.append(request)
+        self.stats["start_s"] += time.perf_counter() - t
+        self.stats["bytes"] += buffer.nbytes
+        self.stats["calls"] += 1
+        return request
+
+    def wait(self, request):
+        """Block until ``request`` (from ``start_all_reduce``) completes."""
+        t = time.perf_counter()
+        request.Wait()
+        self._open = [r for r in self._open if r is not request]
+        self.stats["wait_s"] += time.perf_counter() - t
+
+    def all_gather_v(self, array):
+        """concat over the ranks (rank order, axis 0) of ``array`` (MPI_Allgatherv). Every rank must hold
+        as many rows as this one (the compiled graph's static shape): checked first, with both counts named."""
+        counts = np.array(self.comm.allgather(array.shape[0]), np.int64)
+        if (counts != array.shape[0]).any():
+            raise RuntimeError(f"AllGather: the ranks hold different row counts {counts.tolist()} (this is rank "
+                               f"{self.rank} with {array.shape[0]}): the compiled step's shapes must match on every "
+                               "rank (equal batch sizes per rank)")
+        row = int(np.prod(array.shape[1:], dtype=np.int64))
+        out = np.empty((int(counts.sum()),) + array.shape[1:], array.dtype)
+        self.comm.Allgatherv(array, [out, counts * row])
+        return out
 
     def broadcast(self, buffer, root=0):
         """``buffer`` (contiguous) overwritten by rank ``root``'s, in place; returns it."""
@@ -77,6 +122,18 @@ def _abort_on_fault(world):
     sys.excepthook = hook
 
 
+def _announce_ranks(world):
+    """Rank 0 prints which process is which rank, once: a rank killed by a signal runs no Python, and MPICH's
+    mpiexec reports it as ``BAD TERMINATION ... PID p RUNNING AT host ... KILLED BY SIGNAL`` (a PID, not a
+    rank) and kills the others; this line turns that PID into the rank's name in the same log."""
+    peers = world.comm.allgather((socket.gethostname(), os.getpid()))
+    world.peers = peers
+    if world.rank == 0:
+        table = ", ".join(f"rank {r} = PID {pid} on {host}" for r, (host, pid) in enumerate(peers))
+        sys.stderr.write(f"minispore: data-parallel job of {world.size} ranks: {table}\n")
+        sys.stderr.flush()
+
+
 def init(backend_name=None):
     """Join the data-parallel world. ``backend_name``: None, 'mpi', or MindSpore's 'hccl'/'nccl'/'mccl' (all
     run on MPI here). Started by ``mpiexec -n N``, every process joins the N-rank world; started alone, the
@@ -98,6 +155,8 @@ def init(backend_name=None):
         SESSION.communicator = world
         if world.size > 1:
             _abort_on_fault(world)
+            install_rank_logging(world.rank)
+            _announce_ranks(world)
     GlobalComm.INITED = True
 
 
@@ -105,6 +164,7 @@ def release():
     """Leave the world: collectives run as a world of one again (MPI itself finalizes at exit)."""
     SESSION.communicator = None
     GlobalComm.INITED = False
+    remove_rank_logging()
 
 
 def _world(where):

@@ -108,6 +108,34 @@ def check_model_train(comm):
     ms.reset_auto_parallel_context()
 
 
+def check_overflow_on_one_rank(optimizer, comm):
+    """One huge sample in step 2's batch overflows the gradients of the rank holding it only: the reduced overflow
+    flag makes every rank skip that step (and halve the dynamic scale) together, as one process on the full batch
+    does, so the parameters and the scale still match it and agree across the ranks."""
+    rank, size = get_rank(), get_group_size()
+    x, y = data()
+    x[BATCH + 1] = 1e30  # in step 2 (rows BATCH .. 2 BATCH - 1)
+    ms.reset_auto_parallel_context()
+    ref_net, ref_step = make_step(optimizer, "dynamic", seed=100)
+    ref_losses = train(ref_step, ms.dataset.NumpySlicesDataset((x, y), shuffle=False).batch(BATCH))
+    ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.DATA_PARALLEL, gradients_mean=True)
+    net, step = make_step(optimizer, "dynamic", seed=100 + rank)
+    shard = ms.dataset.NumpySlicesDataset((x, y), shuffle=False, num_shards=size, shard_id=rank).batch(BATCH // size)
+    mine = any((b[0].asnumpy() > 1e29).any() for b in shard.create_tuple_iterator(num_epochs=1))
+    assert comm.allreduce(int(mine)) == 1, "the huge sample must reach one rank only"
+    losses = train(step, shard)
+    assert not np.isfinite(ref_losses[1]) and np.isfinite(np.delete(ref_losses, 1)).all()
+    assert comm.allreduce(int(np.isfinite(losses[1]))) == size - 1  # only that rank's own loss overflowed
+    scale = float(step.scale_sense.asnumpy().reshape(-1)[0])
+    assert scale == float(ref_step.scale_sense.asnumpy().reshape(-1)[0]) == 2.0 ** 11, scale  # halved once
+    assert comm.allgather(scale) == [scale] * size
+    ref = params_of(ref_net)
+    for name, value in params_of(net).items():
+        np.testing.assert_allclose(value, ref[name], rtol=RTOL, atol=1e-7, err_msg=f"{name} (overflow, {optimizer})")
+        assert all(np.array_equal(value, o) for o in comm.allgather(value)), f"{name} differs between ranks"
+    ms.reset_auto_parallel_context()
+
+
 class FlagCell(nn.Cell):
     def __init__(self, reducer):
         super().__init__()
@@ -132,6 +160,7 @@ def main():
     for optimizer in ("momentum", "adam"):
         for loss_scale in (None, "fixed", "dynamic"):
             check_case(optimizer, loss_scale, comm)
+        check_overflow_on_one_rank(optimizer, comm)
     check_model_train(comm)
     check_overflow_flag()
     comm.Barrier()

@@ -5,9 +5,11 @@ with bitwise-identical parameters on both ranks; and a fault in one rank ends th
 Skipped, saying why, only where mpiexec cannot start."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,39 @@ def test_a_fault_in_one_rank_ends_the_job_naming_the_rank():
     assert out.returncode != 0, f"the job did not fail:\n{log}"
     assert "rank 1: ValueError: a fault on purpose" in out.stderr, log
     assert "passed the barrier" not in out.stdout, log
+
+
+def _run_or_skip(args, timeout):
+    mpiexec = _mpiexec()
+    why = _can_start(mpiexec)
+    if why is not None:
+        pytest.skip(why)
+    return subprocess.run([mpiexec, "-n", "2", sys.executable, *args], capture_output=True, text=True,
+                          timeout=timeout, env=_env())
+
+
+def test_row_sparse_gradients_step_counts_and_per_rank_folders(tmp_path):
+    out = _run_or_skip([str(HERE / "extra_worker.py"), str(tmp_path)], TIMEOUT_S)
+    log = (out.stdout + out.stderr)[-6000:]
+    assert out.returncode == 0 and "EXTRA-OK" in out.stdout, f"the 2-rank job failed (rc {out.returncode}):\n{log}"
+    assert "[rank 1] a line from the worker" in out.stderr, log  # log lines carry the rank
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rank_0", "rank_1", "shared"]
+
+
+KILL_TIMEOUT_S = 60
+
+
+def test_a_rank_killed_by_a_signal_ends_the_job_naming_it_and_leaves_no_process():
+    t = time.monotonic()
+    out = _run_or_skip([str(HERE / "kill_worker.py")], KILL_TIMEOUT_S)  # TimeoutExpired fails the test
+    elapsed = time.monotonic() - t
+    log = (out.stdout + out.stderr)[-4000:]
+    assert out.returncode != 0 and "finished 1000 steps" not in out.stdout, log
+    pids = dict(re.findall(r"PID rank (\d) (\d+)", out.stdout))
+    # mpiexec names the dead process by PID; rank 0's table at init() names the rank of that PID
+    assert f"rank 1 = PID {pids['1']} on" in out.stderr, log
+    assert re.search(rf"BAD TERMINATION.*\n.*PID {pids['1']} RUNNING", out.stdout + out.stderr), log
+    assert "signal 9" in log or "EXIT CODE: 9" in log, log
+    assert elapsed < KILL_TIMEOUT_S
+    for pid in pids.values():  # mpiexec killed and reaped every rank
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], pid
