@@ -10,6 +10,7 @@ from .transforms import (
     Pad,
     RandomCrop,
     RandomHorizontalFlip,
+    RandomResizedCrop,
     RandomVerticalFlip,
     Rescale,
     Resize,
@@ -19,4 +20,5 @@ from .transforms import (
 from .utils import Border, Inter
 
 __all__ = ["CenterCrop", "HorizontalFlip", "HWC2CHW", "Normalize", "Pad", "RandomCrop", "RandomHorizontalFlip",
-           "RandomVerticalFlip", "Rescale", "Resize", "ToTensor", "VerticalFlip", "Border", "Inter"]
+           "RandomResizedCrop", "RandomVerticalFlip", "Rescale", "Resize", "ToTensor", "VerticalFlip", "Border",
+           "Inter"]

@@ -9,6 +9,7 @@ from .transforms import (  # noqa: F401
     Pad,
     RandomCrop,
     RandomHorizontalFlip,
+    RandomResizedCrop,
     RandomVerticalFlip,
     Rescale,
     Resize,

@@ -237,3 +237,50 @@ class RandomVerticalFlip(ImageTensorOperation):
 
     def _apply(self, img):
         return img[::-1].copy() if self._rng.random() < self.prob else img
+
+
+def _check_range(values, name, op, lo_open):
+    if not isinstance(values, (list, tuple)) or len(values) != 2:
+        raise TypeError(f"{op}: {name} should be a list or tuple of length 2, but got {values!r}")
+    lo, hi = (float(check_number(v, name, op, 0.0, None, lo_open)) for v in values)
+    if lo > hi:
+        raise ValueError(f"{op}: {name} should be in (min, max) format, but got {values!r}")
+    return lo, hi
+
+
+class RandomResizedCrop(ImageTensorOperation):
+    """A random window of ``scale`` times the image's area and aspect ratio in ``ratio`` (log-uniform), resized to
+    ``size``; after ``max_attempts`` windows that do not fit, the central window with the ratio clipped into
+    ``ratio`` (MindSpore's RandomCropAndResizeOp)."""
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3. / 4., 4. / 3.), interpolation=Inter.BILINEAR,
+                 max_attempts=10):
+        self.size = crop_size(size, "RandomResizedCrop")
+        self.scale = _check_range(scale, "scale", "RandomResizedCrop", lo_open=False)
+        self.ratio = _check_range(ratio, "ratio", "RandomResizedCrop", lo_open=True)
+        self.interpolation = _check_inter(interpolation, "RandomResizedCrop")
+        self.max_attempts = int(check_number(max_attempts, "max_attempts", "RandomResizedCrop", 1, 2**31 - 1))
+        self._rng = new_rng()
+
+    def _window(self, h, w):
+        log_lo, log_hi = np.log(self.ratio[0]), np.log(self.ratio[1])
+        for _ in range(self.max_attempts):
+            area = self._rng.uniform(*self.scale)
+            aspect = np.exp(self._rng.uniform(log_lo, log_hi))
+            cw = max(int(round(np.sqrt(h * w * area * aspect))), 1)
+            ch = max(int(round(cw / aspect)), 1)
+            if cw <= w and ch <= h:
+                return int(self._rng.integers(0, h - ch + 1)), int(self._rng.integers(0, w - cw + 1)), ch, cw
+        img_aspect = w / h
+        if img_aspect < self.ratio[0]:
+            cw, ch = w, int(round(w / self.ratio[0]))
+        elif img_aspect > self.ratio[1]:
+            ch, cw = h, int(round(h * self.ratio[1]))
+        else:
+            ch, cw = h, w
+        ch, cw = max(ch, 1), max(cw, 1)
+        return int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0)), ch, cw
+
+    def _apply(self, img):
+        y, x, ch, cw = self._window(*img.shape[:2])
+        return _resize.resize(img[y:y + ch, x:x + cw], *self.size, self.interpolation)

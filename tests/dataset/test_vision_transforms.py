@@ -90,6 +90,19 @@ def test_pad_and_crops():
         vision.RandomCrop((12, 16))(IMG)
 
 
+def test_random_resized_crop():
+    whole = vision.RandomResizedCrop((5, 7), scale=(1.0, 1.0), ratio=(1.4, 1.4))  # the window is the image
+    np.testing.assert_array_equal(whole(IMG), vision.Resize((5, 7))(IMG))
+    outs = [vision.RandomResizedCrop(6, interpolation=vision.Inter.NEAREST)(IMG) for _ in range(10)]
+    assert all(o.shape == (6, 6, 3) and o.dtype == np.uint8 for o in outs)
+    assert len({o.tobytes() for o in outs}) > 1
+    # no window fits: the central window with the ratio clipped into `ratio` (here the whole height, width 10)
+    fallback = vision.RandomResizedCrop((10, 10), scale=(5.0, 6.0), ratio=(1.0, 1.0), interpolation=vision.Inter.AREA)
+    np.testing.assert_array_equal(fallback(IMG), IMG[:, 2:12])
+    with pytest.raises(ValueError, match="scale should be in \\(min, max\\) format"):
+        vision.RandomResizedCrop(4, scale=(0.9, 0.1))
+
+
 def test_flips_follow_prob_and_the_seed():
     np.testing.assert_array_equal(vision.RandomHorizontalFlip(1.0)(IMG), IMG[:, ::-1])
     np.testing.assert_array_equal(vision.RandomHorizontalFlip(0.0)(IMG), IMG)
