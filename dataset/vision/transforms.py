@@ -104,6 +104,9 @@ class Resize(ImageTensorOperation):
             out_h, out_w = self.size[0], int(np.float32(w) / np.float32(h) * np.float32(self.size[0]))
         else:
             out_w, out_h = self.size[0], int(np.float32(h) / np.float32(w) * np.float32(self.size[0]))
+        if self.interpolation == Inter.PILCUBIC and (img.ndim != 3 or img.shape[2] != 3):
+            raise RuntimeError(f"Resize: Interpolation mode PILCUBIC only supports image with 3 channels, but got: "
+                               f"<{','.join(map(str, img.shape))}>")
         return _resize.resize(img, out_h, out_w, self.interpolation)
 
 

@@ -134,6 +134,8 @@ def test_argument_checks_in_mindspores_words():
         vision.RandomHorizontalFlip(1.5)
     with pytest.raises(RuntimeError, match="shape of input should be"):
         vision.HWC2CHW()(np.zeros((1, 2, 3, 4)))
+    with pytest.raises(RuntimeError, match="PILCUBIC only supports image with 3 channels, but got: <10,14>"):
+        vision.Resize(4, vision.Inter.PILCUBIC)(IMG[..., 0])
     with pytest.raises(RuntimeError, match="index values should not bigger than num classes"):
         transforms.OneHot(3)(np.array([3]))
 
