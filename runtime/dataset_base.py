@@ -20,7 +20,8 @@ from ..graph.tensor import Tensor
 logger = logging.getLogger("minispore")
 _INT32_MAX = 2**31 - 1
 _COUNT_WARN_S = 10.0  # get_dataset_size counting a source's rows for longer than this warns (endless generator?)
-_CONFIG = {"seed": 5489, "num_parallel_workers": 8}  # MindSpore's defaults (5489: std::mt19937's)
+# MindSpore's defaults (5489: std::mt19937's); "seed_calls" counts set_seed calls (random transforms restart with it)
+_CONFIG = {"seed": 5489, "num_parallel_workers": 8, "seed_calls": 0}
 
 
 class config:  # lower-case: stands in for the module ``mindspore.dataset.config``
@@ -33,6 +34,7 @@ class config:  # lower-case: stands in for the module ``mindspore.dataset.config
         if not 0 <= seed <= 2**32 - 1:
             raise ValueError(f"For 'set_seed', seed must be in [0, 4294967295], but got {seed}")
         _CONFIG["seed"] = seed
+        _CONFIG["seed_calls"] += 1
 
     @staticmethod
     def get_seed():

@@ -1,7 +1,8 @@
 """DESIGN.md's dependency direction, checked on the import statements of every package file.
 
 graph is the ground floor (imports nothing of minispore's outside graph/); ops -> graph; optim ->
-graph, ops; nn -> graph, ops, optim; backends -> graph, ops; runtime -> everything below it. The
+graph, ops; nn -> graph, ops, optim; backends -> graph, ops; runtime -> everything below it; dataset (the public
+``minispore.dataset`` package with its transforms) -> graph, runtime. The
 files at the repository root (``__init__.py``, ``train.py``, ``dataset.py``, ...) are the public
 facades and may import anything. numba and llvmlite are imported only under backends/, numba.cuda
 only under backends/cuda/. Imports are read with ``ast`` (module level and inside functions alike);
@@ -24,6 +25,7 @@ ALLOWED = {
     "nn": {"graph", "ops", "optim", "nn"},
     "backends": {"graph", "ops", "backends"},
     "runtime": {"graph", "ops", "optim", "nn", "backends", "runtime"},
+    "dataset": {"graph", "runtime", "dataset"},  # the public minispore.dataset package (vision, transforms)
 }
 # external modules -> the folder (path prefix) they may be imported under
 CONFINED = {"numba.cuda": "backends/cuda/", "numba": "backends/", "llvmlite": "backends/"}
