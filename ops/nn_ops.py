@@ -47,6 +47,12 @@ def _ncr(shape):
     return axis_split(shape, 1)
 
 
+def ncr_args(k):
+    """The kernels' args function of a batch-norm op: node -> (N, C, R) of the node's input ``k``
+    (BatchNormStats and BatchNormScaleShift: x, input 0; BatchNormReduceGrad: x, input 1)."""
+    return lambda node: _ncr(node.inputs[k].shape)
+
+
 def _check_x(x):
     if x.ndim < 2:
         raise ValueError(f"the input must have shape (N, C, ...), but got {list(x.shape)}")

@@ -1,20 +1,15 @@
 """CPU kernels of the batch-normalization ops (their definitions are in ops/nn_ops.py).
 
 Each kernel sees x as (n, c, r): batch, channels and the product of the remaining axes
-(``ops.geometry.axis_split(shape, 1)``). Per-channel sums accumulate in float64; the row helpers use
+(``ops.nn_ops.ncr_args``). Per-channel sums accumulate in float64; the row helpers use
 several independent accumulators so the additions vectorise. For (N, C) inputs (r == 1) the channel
 loop is innermost.
 """
 
 import numpy as np
 
-from ....ops.geometry import axis_split
+from ....ops.nn_ops import ncr_args
 from ...base import kernel
-
-
-def _ncr_of(k):
-    """args(node): (n, c, r) of the node's input ``k``."""
-    return lambda node: axis_split(node.inputs[k].shape, 1)
 
 # ---- BatchNormStats --------------------------------------------------------------------------
 
@@ -58,7 +53,7 @@ def bn_row_sq_sum(row, mu):
     return (s0 + s1) + (s2 + s3)
 
 
-@kernel("BatchNormStats", "CPU", helpers=(bn_row_sum, bn_row_sq_sum), args=_ncr_of(0))
+@kernel("BatchNormStats", "CPU", helpers=(bn_row_sum, bn_row_sq_sum), args=ncr_args(0))
 def batch_norm_stats_kernel(x, out, n, c, r):
     # Two passes (mean, then the mean of squared deviations) with float64 accumulators. For (N, C)
     # inputs (r == 1) the channel loop is innermost so it vectorises across channels.
@@ -95,7 +90,7 @@ def batch_norm_stats_kernel(x, out, n, c, r):
 
 # ---- BatchNormScaleShift ---------------------------------------------------------------------
 
-@kernel("BatchNormScaleShift", "CPU", args=_ncr_of(0))
+@kernel("BatchNormScaleShift", "CPU", args=ncr_args(0))
 def batch_norm_scale_shift_kernel(x, center, scale, shift, out, n, c, r):
     x3 = x.reshape((n, c, r))
     o3 = out.reshape((n, c, r))
@@ -138,7 +133,7 @@ def bn_row_dot(d, row, mu):
     return p0 + p1, q0 + q1
 
 
-@kernel("BatchNormReduceGrad", "CPU", helpers=(bn_row_dot,), args=_ncr_of(1))
+@kernel("BatchNormReduceGrad", "CPU", helpers=(bn_row_dot,), args=ncr_args(1))
 def batch_norm_reduce_grad_kernel(dy, x, center, out, n, c, r):
     d3 = dy.reshape((n, c, r))
     x3 = x.reshape((n, c, r))

@@ -8,15 +8,16 @@ formulas; the window comes from ``geometry.conv_args``) as im2col + GEMM, one gr
 
 with K = C/group*kh*kw, P = OH*OW. col2im is written as a gather (each dx element sums the columns that
 read it), so no atomics are needed and every element is written once. The column and GEMM buffers are
-device scratch reused between calls (``device.scratch``).
+device scratch reused between calls (``device.scratch``). Dtype-generic: buffers, sums and zeros take the
+arrays' dtype (float64 cases run in float64; the float32 kernels hold no float64 instruction).
 """
 
-from numba import cuda, float32
+from numba import cuda
 
 from ....ops.geometry import conv_args
 from ...base import kernel
-from ..device import dims, flat, require_float32, scratch
-from .linalg import gemm
+from ..device import dims, flat, scratch
+from .linalg import cast_like, gemm, same_dtype
 
 _F = "float32[::1]"
 _GEOM = ", ".join(["int64"] * 16)
@@ -35,7 +36,7 @@ def im2col_kernel(x, col, nb, c_, h_, w_, c0, cg, kh, kw, oh_, ow_, sh, sw, dh, 
         if 0 <= ih < h_ and 0 <= iw < w_:
             col[t] = x[((n * c_ + c0 + c) * h_ + ih) * w_ + iw]
         else:
-            col[t] = float32(0)
+            col[t] = 0  # (stored as col's dtype)
 
 
 @cuda.jit(cache=True)
@@ -46,7 +47,7 @@ def col2im_kernel(col, dx, nb, c_, h_, w_, c0, cg, kh, kw, oh_, ow_, sh, sw, dh,
         n, r = t // (cg * h_ * w_), t % (cg * h_ * w_)
         c, hw = r // (h_ * w_), r % (h_ * w_)
         h, w = hw // w_, hw % w_
-        s = float32(0)
+        s = cast_like(dx, 0)
         for i in range(kh):
             ph = h + pt - i * dh
             if ph >= 0 and ph % sh == 0 and ph // sh < oh_:
@@ -95,7 +96,7 @@ def _buffers(g, x_dtype):
 
 @kernel("Conv2D", "GPU", args=conv_args)
 def conv2d(x, w, out, sh, sw, dh, dw, pt, pl, group, err):
-    require_float32("Conv2D", x, w, out)
+    same_dtype("Conv2D", x, w, out)
     g = _geometry(x.shape, w.shape, out.shape, sh, sw, dh, dw, pt, pl, group)
     col, rows = _buffers(g, x.dtype)
     w2 = w.reshape((w.shape[0], g["k_"]))
@@ -107,7 +108,7 @@ def conv2d(x, w, out, sh, sw, dh, dw, pt, pl, group, err):
 
 @kernel("Conv2DBackpropInput", "GPU", args=conv_args)
 def conv2d_backprop_input(dout, w, out, sh, sw, dh, dw, pt, pl, group, err):
-    require_float32("Conv2DBackpropInput", dout, w, out)
+    same_dtype("Conv2DBackpropInput", dout, w, out)
     g = _geometry(out.shape, w.shape, dout.shape, sh, sw, dh, dw, pt, pl, group)
     col, rows = _buffers(g, dout.dtype)
     w2 = w.reshape((w.shape[0], g["k_"]))
@@ -119,7 +120,7 @@ def conv2d_backprop_input(dout, w, out, sh, sw, dh, dw, pt, pl, group, err):
 
 @kernel("Conv2DBackpropFilter", "GPU", args=conv_args)
 def conv2d_backprop_filter(dout, x, out, sh, sw, dh, dw, pt, pl, group, err):
-    require_float32("Conv2DBackpropFilter", dout, x, out)
+    same_dtype("Conv2DBackpropFilter", dout, x, out)
     g = _geometry(x.shape, out.shape, dout.shape, sh, sw, dh, dw, pt, pl, group)
     col, rows = _buffers(g, x.dtype)
     w2 = out.reshape((out.shape[0], g["k_"]))

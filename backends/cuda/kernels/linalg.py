@@ -4,17 +4,38 @@ GEMM is a shared-memory tiled kernel (``gemm_kernel``): each block computes TILE
 staging TILE x TILE tiles of A and B in shared memory per step of k, so each global element is read
 once per tile instead of once per output. It is numba's SIMT path, a few percent of cuBLAS on
 tensor-core GPUs; it serves where cuBLAS is not available (numba's simulator) and is the reference the
-cuBLAS path will be checked against. Every output sums k in ascending order in float32.
+cuBLAS path will be checked against. Every output sums k in ascending order.
+
+Dtype-generic: numba compiles one kernel per argument dtypes, and every accumulator and shared tile
+takes the output's dtype (``cast_like``, ``cuda.shared.array(..., c.dtype)``), so a float64 graph runs
+in float64 and the float32 kernels hold no float64 instruction (``ptx_check``).
 """
 
-from numba import cuda, float32
+from numba import cuda
 
 from ....ops.geometry import channel_split
 from ...base import kernel
-from ..device import SIMULATED, dims, flat, require_float32
+from ..device import SIMULATED, dims, flat
 
 TILE = 8 if SIMULATED else 16  # (the simulator runs a Python thread per CUDA thread: smaller blocks)
 _F32 = "float32[:, :, ::1]"
+
+
+@cuda.jit(device=True, inline="always")
+def cast_like(a, v):
+    """``v`` converted to the element type of array ``a`` (a typed zero: ``cast_like(out, 0)``). A
+    1-element local array does the conversion: numba would widen ``float32 op int64`` to float64, and a
+    plain Python literal is a double."""
+    t = cuda.local.array(1, a.dtype)
+    t[0] = v
+    return t[0]
+
+
+def same_dtype(op, *arrays):
+    """The kernels compute in their output's dtype: inputs of another dtype would be converted on every
+    read, so refuse them (the ops' infer rules already require one dtype)."""
+    if len({a.dtype for a in arrays}) > 1:
+        raise NotImplementedError(f"the GPU kernel of {op} needs one dtype (got {[str(a.dtype) for a in arrays]})")
 
 
 @cuda.jit(cache=True)
@@ -22,8 +43,9 @@ def gemm_kernel(a, b, c, ta, tb):
     """c[z, i, j] = sum_k A[z, i, k] * B[z, k, j] with A = a[z] (a[z]^T when ``ta``), B = b[z] (b[z]^T when
     ``tb``); an operand with batch 1 is shared by every z. Blocks loop over output tiles (grid-stride), so
     every thread of a block reaches the same ``syncthreads``."""
-    sa = cuda.shared.array((TILE, TILE), float32)
-    sb = cuda.shared.array((TILE, TILE), float32)
+    sa = cuda.shared.array((TILE, TILE), c.dtype)
+    sb = cuda.shared.array((TILE, TILE), c.dtype)
+    zero = cast_like(c, 0)
     m, n = c.shape[1], c.shape[2]
     kk = a.shape[1] if ta else a.shape[2]
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
@@ -32,11 +54,11 @@ def gemm_kernel(a, b, c, ta, tb):
         z, r = tile // (tm * tn), tile % (tm * tn)
         za, zb = min(z, a.shape[0] - 1), min(z, b.shape[0] - 1)
         i, j = (r // tn) * TILE + ty, (r % tn) * TILE + tx
-        acc = float32(0)
+        acc = zero
         for k0 in range(0, kk, TILE):
             ka, kb = k0 + tx, k0 + ty
-            sa[ty, tx] = (a[za, ka, i] if ta else a[za, i, ka]) if i < m and ka < kk else float32(0)
-            sb[ty, tx] = (b[zb, j, kb] if tb else b[zb, kb, j]) if kb < kk and j < n else float32(0)
+            sa[ty, tx] = (a[za, ka, i] if ta else a[za, i, ka]) if i < m and ka < kk else zero
+            sb[ty, tx] = (b[zb, j, kb] if tb else b[zb, kb, j]) if kb < kk and j < n else zero
             cuda.syncthreads()
             for t in range(TILE):
                 acc += sa[ty, t] * sb[t, tx]
@@ -46,8 +68,8 @@ def gemm_kernel(a, b, c, ta, tb):
 
 
 def gemm(a, b, c, ta=False, tb=False):
-    """Launch ``gemm_kernel`` on 3-D float32 device arrays (batch, rows, cols)."""
-    require_float32("GEMM", a, b, c)
+    """Launch ``gemm_kernel`` on 3-D device arrays (batch, rows, cols) of one dtype."""
+    same_dtype("GEMM", a, b, c)
     tiles = c.shape[0] * -(-c.shape[1] // TILE) * -(-c.shape[2] // TILE)
     if tiles:
         gemm_kernel[max(1, min(tiles, dims(tiles * TILE * TILE)[0])), (TILE, TILE)](a, b, c, ta, tb)
@@ -82,7 +104,7 @@ def bias_add_kernel(x, b, out, c_, inner):
 def bias_add_grad_kernel(d, out, outer, c_, inner):
     """out[c] = sum_{a, k} d[a, c, k], summed in (a, k) order, one thread per channel."""
     for c in range(cuda.grid(1), c_, cuda.gridsize(1)):
-        s = float32(0)
+        s = cast_like(out, 0)
         for a in range(outer):
             for k in range(inner):
                 s += d[(a * c_ + c) * inner + k]
@@ -95,14 +117,16 @@ def _bias_args(node):
 
 @kernel("BiasAdd", "GPU", args=_bias_args)
 def bias_add(x, b, out, outer, c_, inner, err):
-    require_float32("BiasAdd", x, b, out)
-    bias_add_kernel[dims(out.size)](flat(x), flat(b), flat(out), c_, max(inner, 1))
+    same_dtype("BiasAdd", x, b, out)
+    if out.size:
+        bias_add_kernel[dims(out.size)](flat(x), flat(b), flat(out), c_, max(inner, 1))
 
 
 @kernel("BiasAddGrad", "GPU", args=_bias_args)
 def bias_add_grad(d, out, outer, c_, inner, err):
-    require_float32("BiasAddGrad", d, out)
-    bias_add_grad_kernel[dims(c_)](flat(d), flat(out), outer, c_, inner)
+    same_dtype("BiasAddGrad", d, out)
+    if c_:
+        bias_add_grad_kernel[dims(c_)](flat(d), flat(out), outer, c_, inner)
 
 
 PTX = [(gemm_kernel, f"void({_F32}, {_F32}, {_F32}, boolean, boolean)"),

@@ -1,19 +1,20 @@
 """GPU kernels of Softmax, LogSoftmax, SoftmaxGrad and LogSoftmaxGrad (ops/softmax.py) over an
 (outer, n, inner) view of the input (n: the softmax axis), one thread per (outer, inner) row.
 
-They subtract the row's maximum before exponentiating (no overflow) and accumulate in float32 (the
-CPU accumulates in float64: the results agree to float32 rounding):
+They subtract the row's maximum before exponentiating (no overflow) and accumulate in the input's dtype
+(float32 kernels stay float32; the CPU accumulates in float64: the results agree to float32 rounding):
 softmax(x)_b = exp(x_b - m) / sum_b' exp(x_b' - m), log_softmax(x)_b = x_b - (m + log sum_b' exp(x_b' - m)),
 SoftmaxGrad: dx = y * (dy - sum(dy * y)), LogSoftmaxGrad: dx = dy - exp(y) * sum(dy).
 """
 
 import math
 
-from numba import cuda, float32
+from numba import cuda
 
 from ....ops.geometry import axis_split
 from ...base import kernel
-from ..device import dims, flat, require_float32
+from ..device import dims, flat
+from .linalg import cast_like, same_dtype
 
 _ROW = "void(float32[::1], float32[::1], int64, int64, int64)"
 _GRAD = "void(float32[::1], float32[::1], float32[::1], int64, int64, int64)"
@@ -33,7 +34,7 @@ def softmax_kernel(x, out, outer, n, inner):
     for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
         m = _row_max(x, base, n, inner)
-        s = float32(0)
+        s = cast_like(out, 0)
         for b in range(n):
             e = math.exp(x[base + b * inner] - m)
             out[base + b * inner] = e
@@ -47,7 +48,7 @@ def log_softmax_kernel(x, out, outer, n, inner):
     for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
         m = _row_max(x, base, n, inner)
-        s = float32(0)
+        s = cast_like(out, 0)
         for b in range(n):
             s += math.exp(x[base + b * inner] - m)
         lse = m + math.log(s)
@@ -59,7 +60,7 @@ def log_softmax_kernel(x, out, outer, n, inner):
 def softmax_grad_kernel(y, dy, out, outer, n, inner):
     for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
-        s = float32(0)
+        s = cast_like(out, 0)
         for b in range(n):
             s += dy[base + b * inner] * y[base + b * inner]
         for b in range(n):
@@ -70,7 +71,7 @@ def softmax_grad_kernel(y, dy, out, outer, n, inner):
 def log_softmax_grad_kernel(y, dy, out, outer, n, inner):
     for t in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
         base = (t // inner) * n * inner + t % inner
-        s = float32(0)
+        s = cast_like(out, 0)
         for b in range(n):
             s += dy[base + b * inner]
         for b in range(n):
@@ -82,7 +83,7 @@ def _softmax_args(node):
 
 
 def _rows(kern, name, arrays, outer, n, inner):
-    require_float32(name, *arrays)
+    same_dtype(name, *arrays)
     if n and outer * inner:
         kern[dims(outer * inner)](*[flat(a) for a in arrays], outer, n, inner)
 

@@ -1,7 +1,8 @@
 """In numba's CUDA simulator (run by ``../test_gpu_target.py`` with NUMBA_ENABLE_CUDASIM=1 set before numba
-is imported), the GPU target trains an MLP with Adam + weight decay and a small LeNet-style conv net with
-Momentum to the CPU's losses and parameters (rtol 1e-5). Tiny shapes: the simulator runs each CUDA
-thread as a Python thread. Skipped outside the simulator (the main test process never imports numba.cuda)."""
+is imported), the GPU target trains an MLP with Adam + weight decay, a small LeNet-style conv net and a
+conv + BatchNorm2d + AvgPool2d net with Momentum to the CPU's losses and parameters (rtol 1e-5). Tiny
+shapes: the simulator runs each CUDA thread as a Python thread. Skipped outside the simulator (the main
+test process never imports numba.cuda)."""
 
 import os
 
@@ -54,6 +55,23 @@ class SmallLeNet(nn.Cell):
         return self.fc3(self.relu(self.fc2(x)))
 
 
+class SmallBNNet(nn.Cell):
+    """Conv ('same'), BatchNorm2d (batch statistics, running-stat updates), ReLU, a padded 3x3/2 AvgPool2d
+    and Dense at an 8x8 input: the batch-norm and average-pool kernels and their gradients."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, pad_mode="same")
+        self.bn = nn.BatchNorm2d(2)
+        self.relu = nn.ReLU()
+        self.pool = nn.AvgPool2d(kernel_size=3, stride=2, pad_mode="same")
+        self.flatten = nn.Flatten()
+        self.fc = nn.Dense(2 * 4 * 4, 3)
+
+    def construct(self, x):
+        return self.fc(self.flatten(self.pool(self.relu(self.bn(self.conv(x))))))
+
+
 def _train(target, make, optimizer, shape, classes, batch, steps):
     ms.set_context(device_target=target)
     set_seed(0)
@@ -70,6 +88,7 @@ def _train(target, make, optimizer, shape, classes, batch, steps):
 CASES = {
     "MLP+Adam(weight_decay)": (MLP, lambda p: nn.Adam(p, 0.01, weight_decay=0.01), (8,), 4, 4, 3),
     "SmallLeNet+Momentum": (SmallLeNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 12, 12), 5, 2, 3),
+    "SmallBNNet+Momentum": (SmallBNNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 8, 8), 3, 2, 2),
 }
 
 
