@@ -15,6 +15,7 @@ from numba import cuda
 
 from ....ops.geometry import channel_split
 from ...base import kernel
+from .. import cublas
 from ..device import SIMULATED, dims, flat
 
 TILE = 8 if SIMULATED else 16  # (the simulator runs a Python thread per CUDA thread: smaller blocks)
@@ -68,8 +69,11 @@ def gemm_kernel(a, b, c, ta, tb):
 
 
 def gemm(a, b, c, ta=False, tb=False):
-    """Launch ``gemm_kernel`` on 3-D device arrays (batch, rows, cols) of one dtype."""
+    """c = op(a) @ op(b) on 3-D device arrays (batch, rows, cols) of one dtype: cuBLAS on a real device
+    when the library is there (``cublas.py``), else ``gemm_kernel`` (the simulator, no cuBLAS)."""
     same_dtype("GEMM", a, b, c)
+    if cublas.batched_gemm(a, b, c, ta, tb):
+        return
     tiles = c.shape[0] * -(-c.shape[1] // TILE) * -(-c.shape[2] // TILE)
     if tiles:
         gemm_kernel[max(1, min(tiles, dims(tiles * TILE * TILE)[0])), (TILE, TILE)](a, b, c, ta, tb)
