@@ -25,14 +25,9 @@ from .runtime.communication import (ParallelMode, get_auto_parallel_context, res
                                     set_auto_parallel_context)
 from . import communication
 from .runtime.checkpoint import load_checkpoint, load_param_into_net, save_checkpoint  # mindspore.save_checkpoint ...
-from .nn.initializer import set_seed as _set_initializer_seed
-from .runtime.dataset import config as _dataset_config
+from .graph.jit import JitConfig, jit
+from . import common, context
+from .common import set_seed
 
 dtype = graph.dtype
 __version__ = "0.1.0"
-
-
-def set_seed(seed):
-    """Seed minispore's initializers, random ops and dataset shuffling (MindSpore's ``set_seed``)."""
-    _set_initializer_seed(seed)
-    _dataset_config.set_seed(seed)

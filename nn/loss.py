@@ -1,5 +1,5 @@
 """Loss cells with MindSpore's names, defaults and numerics, composed from ops (so their gradients
-come from autodiff): LossBase, MSELoss, L1Loss, SmoothL1Loss, SoftmaxCrossEntropyWithLogits,
+come from autodiff): LossBase, MSELoss, L1Loss, MAELoss, SmoothL1Loss, SoftmaxCrossEntropyWithLogits,
 BCEWithLogitsLoss, NLLLoss and CrossEntropyLoss."""
 
 import numpy as np
@@ -11,6 +11,7 @@ from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from ..ops import functional as F
 from ..ops.elementwise_base import broadcast_shapes
+from ..ops.loss_ops import binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 from ..ops.registry import OpError, OpTypeError, fail, fail_type
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -107,7 +108,7 @@ class MSELoss(LossBase):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
         _check_broadcast(logits, labels, self.cls_name)
-        return self.get_loss(F.square(logits - labels))
+        return self.get_loss(mse_loss(logits, labels, "none"))
 
 
 class L1Loss(LossBase):
@@ -118,7 +119,12 @@ class L1Loss(LossBase):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
         _check_broadcast(logits, labels, self.cls_name)
-        return self.get_loss(F.abs(logits - labels))
+        return self.get_loss(l1_loss(logits, labels, "none"))
+
+
+class MAELoss(L1Loss):
+    """MindSpore's MAELoss: the mean absolute error, loss = |logits - labels| elementwise, then reduced
+    (default 'mean'); the same computation as L1Loss."""
 
 
 class SmoothL1Loss(LossBase):
@@ -199,97 +205,14 @@ class BCEWithLogitsLoss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
-        _check_float("logits", logits, self.cls_name)
-        if labels.shape != logits.shape:  # MindSpore's BCEWithLogitsLoss kernel: the same shape
-            fail(self.cls_name, f"the shape of 'labels' should be same as 'logits', but got logits shape "
-                                f"{list(logits.shape)} and labels shape {list(labels.shape)}.")
-        labels = F.cast(labels, logits.dtype)
-        log_one_plus = F.softplus(-logits)  # log(1 + exp(-x)) = -log(sigmoid(x))
-        if self.pos_weight is not None:
-            log_one_plus = (labels * (F.cast(self.pos_weight, logits.dtype) - 1) + 1) * log_one_plus
-        loss = (1 - labels) * logits + log_one_plus
-        if self.weight is not None:
-            loss = loss * F.cast(self.weight, logits.dtype)
+        loss = binary_cross_entropy_with_logits(logits, labels, self.weight, self.pos_weight, "none",
+                                                op_name=self.cls_name)
         return self.get_loss(loss)
-
-
-def _nll_loss(logp, target, class_axis, weight, ignore_index, reduction, label_smoothing, cls_name):
-    """MindSpore's nll_loss: per element l = -weight[t] * logp[t] (0 where t == ignore_index);
-    'mean' divides the sum by the sum of weight[t] over non-ignored elements; label smoothing mixes
-    in eps/C * (-sum_c weight[c] * logp[c])."""
-    n_classes = logp.shape[class_axis]
-    want = tuple(logp.shape[:class_axis]) + tuple(logp.shape[class_axis + 1:])
-    if target.dtype.np.kind not in "iu":
-        fail_type(cls_name, f"class-index 'labels' must be an integer Tensor, but got {target.dtype}.")
-    if tuple(target.shape) != want:
-        fail(cls_name, f"the class-index 'labels' must have shape {list(want)} for logits of shape "
-                       f"{list(logp.shape)}, but got {list(target.shape)}.")
-    if weight is not None and tuple(weight.shape) != (n_classes,):
-        fail(cls_name, f"the 'weight' must have shape [{n_classes}] (one weight per class of logits "
-                       f"{list(logp.shape)}), but got {list(weight.shape)}.")
-    dtype = logp.dtype
-    valid = F.not_equal(target, ignore_index)
-    safe_t = F.select(valid, target, F.zeros_like(target))  # ignored entries read class 0, then are masked
-    safe_t = _checked_labels(safe_t, n_classes, class_axis)
-    # Gather logp[o, t, i] from the flattened input (as MindSpore's GatherD): flat index
-    # (o * C + t) * inner + i, with o over the axes before the class axis and i over those after.
-    outer = int(np.prod(want[:class_axis], dtype=np.int64))
-    inner = int(np.prod(want[class_axis:], dtype=np.int64))
-    base = (np.arange(outer, dtype=np.int64)[:, None] * (n_classes * inner) + np.arange(inner)[None, :])
-    base = Tensor(base.reshape(want).astype(target.dtype.np))
-    picked = F.gather(F.reshape(logp, (-1,)), safe_t * inner + base, 0)
-    zeros = F.zeros_like(picked)
-    if weight is None:
-        loss = F.select(valid, -picked, zeros)
-        loss_weights = F.cast(valid, dtype)
-    else:
-        w_t = F.gather(F.cast(weight, dtype), safe_t, 0)
-        loss = F.select(valid, -picked * w_t, zeros)
-        loss_weights = F.select(valid, w_t, zeros)
-    if reduction == "sum":
-        loss = loss.sum()
-    elif reduction == "mean":
-        loss = loss.sum() / loss_weights.sum()
-    if label_smoothing == 0:
-        return loss
-    wl = logp
-    if weight is not None:
-        shape = [1] * logp.ndim
-        shape[class_axis] = n_classes
-        wl = logp * F.reshape(F.cast(weight, dtype), shape)
-    smooth = F.select(valid, -F.reduce_sum(wl, class_axis), zeros)
-    if reduction == "sum":
-        smooth = smooth.sum()
-    elif reduction == "mean":
-        smooth = smooth.sum() / loss_weights.sum()
-    return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
-
-
-def _checked_labels(labels, n_classes, class_axis):
-    """``labels``, checked against [0, n_classes) when the step runs: a label out of range is a ValueError
-    ("a label is out of range [0, num_classes)", the user's line), as in the sparse softmax cross-entropy.
-
-    Gather alone would wrap a negative label to a class from the end (a silent wrong loss) and call a too
-    large one an out-of-range *index*. OneHot(check_range=True) makes the check; its rows times the class
-    numbers sum back to the labels, so the gathers below read labels that passed it (a data dependency:
-    no pass can drop the check). Integer arithmetic, so the labels are exact."""
-    np_dtype = labels.dtype.np
-    one, zero = Tensor(np.ones((), np_dtype)), Tensor(np.zeros((), np_dtype))
-    hot = F.one_hot(labels, n_classes, one, zero, axis=class_axis, check_range=True)
-    classes = np.arange(n_classes, dtype=np_dtype).reshape((n_classes,) + (1,) * (labels.ndim - class_axis))
-    return F.reduce_sum(hot * Tensor(classes), class_axis)
 
 
 def _check_nll_args(cell, weight, ignore_index):
     cell.weight = _check_weight("weight", weight, cell.cls_name, ndim=1)
     cell.ignore_index = _check_int("ignore_index", ignore_index, cell.cls_name)
-
-
-def _class_axis(logits, cls_name):
-    _check_float("logits", logits, cls_name)
-    if logits.ndim < 1:
-        fail(cls_name, "the 'logits' must have shape (C,), (N, C) or (N, C, d1, ...), but got a 0-D Tensor.")
-    return 0 if logits.ndim == 1 else 1
 
 
 class NLLLoss(LossBase):
@@ -304,9 +227,7 @@ class NLLLoss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
-        axis = _class_axis(logits, self.cls_name)
-        return _nll_loss(logits, labels, axis, self.weight, self.ignore_index, self.reduction, 0.0,
-                         self.cls_name)
+        return nll_loss(logits, labels, self.weight, self.ignore_index, self.reduction, op_name=self.cls_name)
 
 
 class CrossEntropyLoss(LossBase):
@@ -329,32 +250,9 @@ class CrossEntropyLoss(LossBase):
     def construct(self, logits, labels):
         _check_is_tensor("logits", logits, self.cls_name)
         _check_is_tensor("labels", labels, self.cls_name)
-        axis = _class_axis(logits, self.cls_name)
-        logp = F.log_softmax(logits, axis)
-        if labels.dtype.np.kind != "f":
-            return _nll_loss(logp, labels, axis, self.weight, self.ignore_index, self.reduction,
-                             self.label_smoothing, self.cls_name)
-        if labels.shape != logits.shape:
-            fail(self.cls_name, f"probability 'labels' must have the shape of 'logits' {list(logits.shape)}, but "
-                                f"got {list(labels.shape)}.")
-        if self.weight is not None and tuple(self.weight.shape) != (logits.shape[axis],):
-            fail(self.cls_name, f"the 'weight' must have shape [{logits.shape[axis]}] (one weight per class of "
-                                f"logits {list(logits.shape)}), but got {list(self.weight.shape)}.")
-        n_classes = logits.shape[axis]
-        target = F.cast(labels, logits.dtype)
-        if self.label_smoothing > 0:
-            target = target * (1 - self.label_smoothing) + self.label_smoothing / n_classes
-        prod = logp * target
-        if self.weight is not None:
-            shape = [1] * logits.ndim
-            shape[axis] = n_classes
-            prod = prod * F.reshape(F.cast(self.weight, logits.dtype), shape)
-        if self.reduction == "mean":
-            return -prod.sum() / (logits.size / n_classes)
-        if self.reduction == "sum":
-            return -prod.sum()
-        return -F.reduce_sum(prod, axis)
+        return cross_entropy(logits, labels, self.weight, self.ignore_index, self.reduction, self.label_smoothing,
+                             op_name=self.cls_name)
 
 
-__all__ = ["LossBase", "MSELoss", "L1Loss", "SmoothL1Loss", "SoftmaxCrossEntropyWithLogits", "BCEWithLogitsLoss",
-           "NLLLoss", "CrossEntropyLoss"]
+__all__ = ["LossBase", "MSELoss", "L1Loss", "MAELoss", "SmoothL1Loss", "SoftmaxCrossEntropyWithLogits",
+           "BCEWithLogitsLoss", "NLLLoss", "CrossEntropyLoss"]

@@ -28,8 +28,8 @@ def _traced_value_and_grad(fn, args, positions, weights, has_aux, sens=None):
     out = fn(*args)
     if has_aux:
         if not isinstance(out, tuple) or len(out) < 2:
-            raise TypeError("For 'value_and_grad' with has_aux=True, the function must return a tuple "
-                            "(loss, aux...)" + trace.format_location(trace.user_source()))
+            raise ValueError("When has_aux is True, origin fn requires more than one outputs (a tuple "
+                             "(loss, aux...))" + trace.format_location(trace.user_source()))
         diff_outs = (out[0],)
     else:
         diff_outs = _as_tuple(out)
@@ -51,6 +51,16 @@ def _traced_value_and_grad(fn, args, positions, weights, has_aux, sens=None):
     # rule; gradients w.r.t. the function's arguments are always dense Tensors.
     pos_grads = [row_tensor.densify(g) for g in grads[:len(positions)]]
     return out, pos_grads, tuple(grads[len(positions):])
+
+
+def _nest(grad_position, pos_grads, weight_grads, has_weights):
+    """MindSpore's nesting of the gradients: one position (an int, or a tuple of one) gives a Tensor,
+    several (or GradOperation's get_all) a tuple; weights give a tuple; both give (positions, weights)."""
+    if grad_position is None:
+        return weight_grads
+    several = grad_position == "all" or (isinstance(grad_position, tuple) and len(grad_position) > 1)
+    pg = tuple(pos_grads) if several else pos_grads[0]
+    return (pg, weight_grads) if has_weights else pg
 
 
 class _GradFunction:
@@ -78,12 +88,10 @@ class _GradFunction:
         positions = () if gp is None else tuple(range(len(args))) if gp == "all" else _as_tuple(gp)
         out, pos_grads, weight_grads = _traced_value_and_grad(self.fn, args, positions, self.weights or (),
                                                               self.has_aux, sens)
-        if gp is None:
-            grads = weight_grads
-        else:
-            pg = tuple(pos_grads) if (isinstance(gp, tuple) or gp == "all") else pos_grads[0]
-            grads = (pg, weight_grads) if self.weights is not None else pg
-        return (out, grads) if self.return_value else grads
+        grads = _nest(gp, pos_grads, weight_grads, self.weights is not None)
+        if self.return_value:
+            return out, grads
+        return (grads, tuple(out[1:])) if self.has_aux else grads
 
     def __call__(self, *args):
         if trace.current() is not None:
@@ -123,23 +131,35 @@ def _check_position(grad_position):
     return grad_position
 
 
-def grad(fn, grad_position=0, weights=None, has_aux=False):
-    """Gradient function of ``fn``: d fn(*args) / d args[grad_position] (and / d weights).
+def grad(fn, grad_position=0, weights=None, has_aux=False, return_ids=False):
+    """Gradient function of ``fn``: d fn(*args)[0] / d args[grad_position] (and / d weights), as
+    ``mindspore.grad``. For out = fn(*args), the gradient w.r.t. an input a is
+    g_a = sum_i sens_i * d out_i / d a with sens_i = 1 (every output, or only the first with ``has_aux``).
 
-    Returns grads of the positions (a Tensor for an int position, a tuple for a tuple), or
-    ``(position_grads, weight_grads)`` when weights are given, or only weight grads when
-    ``grad_position`` is None.
+    Returns the grads of the positions (a Tensor for an int or a one-element tuple, a tuple for
+    several), only the weights' grads (a tuple) when ``grad_position`` is None, or
+    ``(position_grads, weight_grads)`` with both. With ``has_aux=True`` fn returns ``(loss, aux...)``:
+    only ``loss`` is differentiated and the result is ``(grads, (aux...))``.
+    ``return_ids`` (pairing each gradient with its position or Parameter name) is not supported.
     """
     if grad_position is None and weights is None:
         raise ValueError("For 'grad', grad_position and weights cannot both be None")
+    _check_return_ids(return_ids)
     return _cached(fn, _check_position(grad_position), weights, has_aux, False)
 
 
-def value_and_grad(fn, grad_position=0, weights=None, has_aux=False):
-    """Like ``grad``, but returns ``(fn(*args), grads)``."""
+def value_and_grad(fn, grad_position=0, weights=None, has_aux=False, return_ids=False):
+    """Like ``grad``, but returns ``(fn(*args), grads)``: with ``has_aux=True`` that is
+    ``((loss, aux...), grads)``, the whole output of fn first (as ``mindspore.value_and_grad``)."""
     if grad_position is None and weights is None:
         raise ValueError("For 'value_and_grad', grad_position and weights cannot both be None")
+    _check_return_ids(return_ids)
     return _cached(fn, _check_position(grad_position), weights, has_aux, True)
+
+
+def _check_return_ids(return_ids):
+    if return_ids:
+        raise NotImplementedError("For 'grad', return_ids=True is not supported by minispore yet")
 
 
 class GradOperation:

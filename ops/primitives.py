@@ -2,6 +2,7 @@
 holds its attributes and calls the op's functional form."""
 
 from . import functional as F
+from .matmul import matmul_2d
 from .primitive_base import Primitive, simple_primitive
 
 _simple = simple_primitive
@@ -80,7 +81,7 @@ class MatMul(Primitive):
         self.transpose_b = bool(transpose_b)
 
     def __call__(self, x, y):
-        return F.matmul(x, y, self.transpose_a, self.transpose_b)
+        return matmul_2d(x, y, self.transpose_a, self.transpose_b)
 
 
 class BatchMatMul(MatMul):

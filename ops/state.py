@@ -16,7 +16,7 @@ from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from .arithmetic import cast
 from .primitive_base import Primitive
-from .registry import OpDef, apply, as_tensor, register
+from .registry import OpDef, OpKind, apply, as_tensor, register
 from .shape_base import reshape
 
 
@@ -74,7 +74,22 @@ def depend(value, expr):
     return value
 
 
-__all__ = ["assign", "depend"]
+# StopGradient: out = x, d out / d x = 0. A view of its input (no kernel runs); autodiff stops at it.
+register(OpDef("StopGradient", infer=lambda specs: (specs[0].shape, specs[0].dtype), reference=lambda x: x.copy(),
+               nondiff=True, kind=OpKind.VIEW))
+
+
+def stop_gradient(value):
+    """``ops.stop_gradient(value)``: the same values, through which no gradient flows
+    (d stop_gradient(x) / d x = 0). Tuples and lists are handled element by element."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(stop_gradient(v) for v in value)
+    if not isinstance(value, Tensor):
+        return value
+    return apply("StopGradient", value)
+
+
+__all__ = ["assign", "depend", "stop_gradient"]
 
 
 class ApplyMomentum(Primitive):

@@ -59,6 +59,7 @@ CASES = {
                      dict(inputs=[f(6)], attrs=dict(begin=(5,), end=(-1,), strides=(-2,)))],
     "StridedSliceGrad": [dict(inputs=[f(2, 3)], attrs=dict(shape=(4, 5), begin=(1, 0), end=(3, 5), strides=(1, 2)))],
     "Assign": [],  # side effect; covered by tests/graph/test_passes.py
+    "StopGradient": [dict(inputs=[f(3, 4)])],  # nondiff: the value only (tests/api/test_jit_and_losses.py)
     # (x * y + x) with y broadcast as a single element, then a bool compare and a select: the generated
     # fused kernel against the composed references.
     "FusedElementwise": [dict(
