@@ -9,4 +9,6 @@ CASES = {
         dict(inputs=[np.arange(6, dtype=np.float32).reshape(2, 3), np.array([7.5, -1], np.float32)],
              attrs=dict(op="sum", group="world_group")),
     ],
+    # a world of one: the gather of one rank's rows is those rows
+    "AllGather": [dict(inputs=[np.arange(6, dtype=np.float32).reshape(3, 2)], attrs=dict(group="world_group", size=1))],
 }
