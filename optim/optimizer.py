@@ -68,8 +68,9 @@ class Optimizer(Cell):
         self._check_number(weight_decay, "weight_decay", lo=0.0)
         self._check_number(loss_scale, "loss_scale", lo=0.0, lo_open=True)
         self.loss_scale = float(loss_scale)
-        self._set_params(parameters, learning_rate, weight_decay)
+        # global_step before the learning rates: the order parameters_and_names() (and checkpoints) list them
         self.global_step = Parameter(Tensor(np.zeros(1, np.int32)), name="global_step", requires_grad=False)
+        self._set_params(parameters, learning_rate, weight_decay)
         self._wd_now = None
 
     def _set_params(self, parameters, learning_rate, weight_decay):
