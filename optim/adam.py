@@ -3,6 +3,7 @@ and the deprecated ``nn.AdamOffload``.
 """
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +21,50 @@ logger = logging.getLogger("minispore")
 def f32(value):
     """A float32 constant Tensor (MindSpore keeps beta1, beta2, eps as ``Tensor(x, float32)``, not state)."""
     return Tensor(np.asarray(value, dtype=np.float32))
+
+
+class AdamHyper(NamedTuple):
+    """Adam's constants as float32 Tensors (1 - beta computed in float32, as the kernel does)."""
+
+    beta1: Tensor
+    beta2: Tensor
+    eps: Tensor
+    one_minus_beta1: Tensor
+    one_minus_beta2: Tensor
+    nesterov: bool
+
+
+def adam_hyper(beta1, beta2, eps, nesterov=False):
+    return AdamHyper(f32(beta1), f32(beta2), f32(eps), f32(np.float32(1) - np.float32(beta1)),
+                     f32(np.float32(1) - np.float32(beta2)), bool(nesterov))
+
+
+def adam_update(param, grad, m_state, v_state, vhat_state, lr, powers, hp):
+    r"""One Adam step of one parameter: MindSpore's CPU Adam kernel (nn.Adam, and the experimental Adam).
+
+    .. math::
+        m \mathrel{+}= (g - m)(1 - \beta_1),\quad v \mathrel{+}= (g^2 - v)(1 - \beta_2),\quad
+        l = lr \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t},\quad w \mathrel{-}= l \frac{m}{\sqrt{v} + \epsilon}
+
+    ``powers`` = (beta1^t, beta2^t) as 0-d Tensors. ``hp.nesterov``: the numerator is
+    beta1*m + (1-beta1)*g. ``vhat_state`` (amsgrad) keeps vhat = max(vhat, v) and divides by
+    sqrt(vhat) + eps (no Nesterov form, as ApplyAdamWithAmsgrad)."""
+    beta1_power, beta2_power = powers
+    m = m_state + (grad - m_state) * hp.one_minus_beta1
+    v = v_state + (grad * grad - v_state) * hp.one_minus_beta2
+    lr_t = lr * ops.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+    if vhat_state is not None:
+        vhat = ops.maximum(vhat_state, v)
+        denom = ops.sqrt(vhat) + hp.eps
+        numer = m
+    else:
+        denom = ops.sqrt(v) + hp.eps
+        numer = m * hp.beta1 + grad * hp.one_minus_beta1 if hp.nesterov else m
+    assign(param, param - lr_t * numer / denom)
+    assign(m_state, m)
+    assign(v_state, v)
+    if vhat_state is not None:
+        assign(vhat_state, vhat)
 
 
 class _AdamBase(Optimizer):
@@ -45,10 +90,8 @@ class _AdamBase(Optimizer):
         check_bool(cls, "use_locking", use_locking)
         check_bool(cls, "use_nesterov", use_nesterov)
         check_bool(cls, "use_amsgrad", use_amsgrad)
-        self.beta1, self.beta2, self.eps = f32(beta1), f32(beta2), f32(eps)
-        # 1 - beta in float32, as the kernel computes it
-        self._one_minus_beta1 = f32(np.float32(1) - np.float32(beta1))
-        self._one_minus_beta2 = f32(np.float32(1) - np.float32(beta2))
+        self._hyper = adam_hyper(beta1, beta2, eps, use_nesterov)
+        self.beta1, self.beta2, self.eps = self._hyper.beta1, self._hyper.beta2, self._hyper.eps
         self.beta1_power = Parameter(Tensor(np.ones(self._power_shape, np.float32)), name="beta1_power",
                                      requires_grad=False)
         self.beta2_power = Parameter(Tensor(np.ones(self._power_shape, np.float32)), name="beta2_power",
@@ -76,23 +119,8 @@ class _AdamBase(Optimizer):
         return out
 
     def _apply(self, i, param, grad, lr):
-        beta1_power, beta2_power = self._powers
-        m0, v0 = self.moment1[i], self.moment2[i]
-        m = m0 + (grad - m0) * self._one_minus_beta1
-        v = v0 + (grad * grad - v0) * self._one_minus_beta2
-        lr_t = lr * ops.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
-        if self.use_amsgrad:
-            vhat = ops.maximum(self.vhat[i], v)
-            denom = ops.sqrt(vhat) + self.eps
-            numer = m
-        else:
-            denom = ops.sqrt(v) + self.eps
-            numer = m * self.beta1 + grad * self._one_minus_beta1 if self.use_nesterov else m
-        assign(param, param - lr_t * numer / denom)
-        assign(self.moment1[i], m)
-        assign(self.moment2[i], v)
-        if self.use_amsgrad:
-            assign(self.vhat[i], vhat)
+        adam_update(param, grad, self.moment1[i], self.moment2[i], self.vhat[i] if self.use_amsgrad else None, lr,
+                    self._powers, self._hyper)
 
     def _has_sparse_rule(self):
         return self._lazy

@@ -67,19 +67,25 @@ class Optimizer(Cell):
         # MindSpore: ints are converted; both must be finite (a NaN/Inf loss scale or decay poisons every step)
         self._check_number(weight_decay, "weight_decay", lo=0.0)
         self._check_number(loss_scale, "loss_scale", lo=0.0, lo_open=True)
-        resolved = resolve(parameters, learning_rate, weight_decay, cls, self._group_keys, self._beta_gamma_filter,
-                           decay_schedule=self.weight_decay_schedule is not None)
+        self.loss_scale = float(loss_scale)
+        # global_step before the learning rates: the order parameters_and_names() (and checkpoints) list them
+        self.global_step = Parameter(Tensor(np.zeros(1, np.int32)), name="global_step", requires_grad=False)
+        self._set_params(parameters, learning_rate, weight_decay)
+        self._wd_now = None
+
+    def _set_params(self, parameters, learning_rate, weight_decay):
+        """Resolve ``parameters`` (a list or groups) into ``self.parameters``, ``self.specs``, the groups and
+        their learning rates (also called again by experimental optimizers' ``add_param_group``)."""
+        resolved = resolve(parameters, learning_rate, weight_decay, type(self).__name__, self._group_keys,
+                           self._beta_gamma_filter, decay_schedule=self.weight_decay_schedule is not None)
         self.parameters = ParameterTuple(resolved.params)
         self.groups = resolved.groups
         self.specs = resolved.specs
-        self.loss_scale = float(loss_scale)
         self.is_group = resolved.groups[0].explicit
-        self.global_step = Parameter(Tensor(np.zeros(1, np.int32)), name="global_step", requires_grad=False)
         self._lrs = resolved.lrs
         self.is_group_lr = resolved.is_group_lr
         self.dynamic_lr = any(lr.kind != "fixed" for lr in self._lrs)
         self._register_lrs()
-        self._wd_now = None
 
     def _register_lrs(self):
         """The learning-rate Parameters (or schedule cells) as attributes, under MindSpore's names."""
@@ -89,6 +95,11 @@ class Optimizer(Cell):
         for i, lr in enumerate(self._lrs):
             name = f"learning_rate_group_{i}" if lr.param is not None else f"learning_rate_schedule_{i}"
             setattr(self, name, lr.source)
+
+    def hyper(self, spec, key, default):
+        """A per-group hyper-parameter of ``spec``'s parameter (experimental optimizers keep them in
+        ``param_groups``); the nn optimizers have none, so ``default``."""
+        return default
 
     # ---- per-parameter views of ``specs`` ----------------------------------------------------
     @property

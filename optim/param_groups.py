@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
+from ..graph import dtype as mstype
 from ..graph.parameter import Parameter
 from ..graph.tensor import Tensor
 from .learning_rate_schedule import LearningRateSchedule
@@ -65,6 +66,11 @@ class GroupLR:
         self.as_cell = False  # a fixed group lr among dynamic ones (MindSpore's _ConvertToCell)
         if isinstance(lr, LearningRateSchedule):
             self.kind, self.schedule, self.param = "schedule", lr, None
+            return
+        if isinstance(lr, Parameter) and lr.shape == () and lr.dtype == mstype.float32:
+            # a 0-d float32 Parameter is the rate itself (experimental optimizers' group 'lr', which
+            # their LR schedulers change between steps: the compiled step reads it, never recompiles)
+            self.kind, self.param = "fixed", lr
             return
         lr = _plain_lr(lr, cls_name)
         if isinstance(lr, numbers.Real):

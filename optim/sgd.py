@@ -35,13 +35,21 @@ class SGD(Optimizer):
         self.stat = self._state("stat", init="ones")
 
     def _apply(self, i, param, grad, lr):
-        if self.use_momentum:
-            stat = self.stat[i]
-            accum = ops.select(stat > 0.0, grad,
-                               self.accum[i] * self.momentum + grad * (1.0 - self.dampening))
-            assign(self.accum[i], accum)
-            assign(stat, ops.zeros_like(stat))
-            step = grad + accum * self.momentum if self.nesterov else accum
-        else:
-            step = grad
-        assign(param, param - step * lr)
+        sgd_update(param, grad, self.accum[i], self.stat[i], lr, self.momentum if self.use_momentum else None,
+                   self.dampening, self.nesterov)
+
+
+def sgd_update(param, grad, accum_state, stat_state, lr, momentum, dampening, nesterov):
+    """One step of MindSpore's SGD kernel (nn.SGD, and the experimental SGD, which is PyTorch's rule).
+
+    With ``momentum`` (a Tensor; None for no momentum): where stat is set (the first step) accum = g, else
+    accum = momentum * accum + (1 - dampening) * g; stat = 0; the step is g + momentum * accum with
+    ``nesterov``, else accum. Without momentum the step is g (accum/stat untouched). w -= lr * step."""
+    if momentum is not None:
+        accum = ops.select(stat_state > 0.0, grad, accum_state * momentum + grad * (1.0 - dampening))
+        assign(accum_state, accum)
+        assign(stat_state, ops.zeros_like(stat_state))
+        step = grad + accum * momentum if nesterov else accum
+    else:
+        step = grad
+    assign(param, param - step * lr)

@@ -25,7 +25,8 @@ MindSpore's order (``OPTIMIZER_TRANSFORMS``), for a gradient g of a loss scaled 
      ndim > 1),
   3. ``unscale``: g = g / loss_scale (skipped when loss_scale == 1.0).
 Optimizers that skip some of them in MindSpore list fewer (AdamWeightDecay and AdaFactor: none;
-Lamb: centralization only).
+Lamb: centralization only). The experimental (PyTorch-style) optimizers start with
+``maximize`` (g = -g for groups with ``maximize=True``) and then, except AdamW, weight decay.
 
 More steps are more entries. Data parallel's gradient all-reduce is not one: as in MindSpore it runs
 in the training cell, before the optimizer is called (``nn.DistributedGradReducer``, nn/distributed.py,
@@ -84,6 +85,12 @@ def _unscale(g, weights, spec, opt):
     return g if opt.loss_scale == 1.0 else g / opt.loss_scale
 
 
+def _maximize(g, weights, spec, opt):
+    # experimental (PyTorch-style) optimizers' ``maximize``: ascend the objective, g = -g
+    return ops.neg(g) if opt.hyper(spec, "maximize", False) else g
+
+
+MAXIMIZE = rowwise("maximize", _maximize)
 WEIGHT_DECAY = rowwise("weight_decay", _weight_decay)
 CENTRALIZE = rowwise("grad_centralization", _centralize)
 UNSCALE = rowwise("unscale", _unscale)
