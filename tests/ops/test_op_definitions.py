@@ -41,7 +41,8 @@ IDS = [f"{name}-{i}" for name, i, _ in FLAT]
 
 
 # Ops that only work as a pair, so a case of one op alone cannot run them: tested where the pair is built.
-TESTED_AS_A_PAIR = {"AllReduceStart": "tests/distributed/test_overlap.py", "AllReduceWait": "tests/distributed/test_overlap.py"}
+TESTED_AS_A_PAIR = {"AllReduceStart": "tests/distributed/test_overlap.py",
+                    "AllReduceWait": "tests/distributed/test_overlap.py"}
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
