@@ -141,8 +141,8 @@ def step_source(schedule):
     src = StepSource()
     for launch in schedule.launches:
         n = launch.node
-        if n.dtype.name == "bfloat16":
-            raise NotImplementedError(f"the GPU target does not run bfloat16 (%{n.id} {n.op} is {n.dtype}); "
+        if any(d.name == "bfloat16" for d in [n.dtype] + [i.dtype for i in n.inputs]):
+            raise NotImplementedError(f"the GPU target does not run bfloat16 (%{n.id} {n.op} reads or writes it); "
                                       f"float16 runs")
         src.var[n.id] = f"v{n.id}"
         if launch.kind in (LaunchKind.INPUT, LaunchKind.PARAM, LaunchKind.CONST):

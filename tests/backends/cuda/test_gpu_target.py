@@ -75,12 +75,12 @@ from numba import cuda
 
 
 @cuda.jit
-def halve_in_float64(out, x):
+def scale_in_float64(out, x):
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        out[i] = x[i] * 0.5  # (a Python float: the multiply runs in float64)
+        out[i] = x[i] * 0.1  # (a Python float: the multiply runs in float64, then rounds to float32)
 
 
-PTX = [(halve_in_float64, "void(float32[::1], float32[::1])")]
+PTX = [(scale_in_float64, "void(float32[::1], float32[::1])")]
 """
 
 
@@ -88,8 +88,8 @@ def test_ptx_check_finds_float64_instructions(tmp_path):
     """The check is real: a float32 kernel multiplying by a bare Python float is reported."""
     path = tmp_path / "float64_kernel.py"
     path.write_text(_FLOAT64_KERNEL)
-    r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90", "--only", "halve_in_float64",
+    r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90", "--only", "scale_in_float64",
               "--extra", str(path)], False, 300)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "halve_in_float64: " in r.stdout and "float64 instructions" in r.stdout, r.stdout
+    assert "scale_in_float64: " in r.stdout and "float64 instructions" in r.stdout, r.stdout
     assert r.stdout.strip().endswith("1 kernels compiled for sm_90, 1 with float64"), r.stdout

@@ -42,7 +42,12 @@ def _o3_fixed():
     return "O3", ms.amp.FixedLossScaleManager(128.0, drop_overflow_update=False), 128.0
 
 
-CASES = {"O2+DynamicLossScaleManager": _o2_dynamic, "O3+FixedLossScaleManager": _o3_fixed}
+def _o1_fixed_dropping():
+    return "O1", ms.amp.FixedLossScaleManager(64.0, drop_overflow_update=True), 1.0
+
+
+CASES = {"O2+DynamicLossScaleManager": _o2_dynamic, "O3+FixedLossScaleManager": _o3_fixed,
+         "O1+FixedLossScaleManager(drop_overflow_update)": _o1_fixed_dropping}
 
 
 def _train(target, case, steps=3):
