@@ -29,6 +29,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from ..half_passes import is_half, touches_half  # noqa: F401  (the 16-bit floats, which the CPU stores as uint16)
+
 STORAGE = np.dtype(np.uint16)  # how every 16-bit float is stored in the CPU's arrays
 
 _I16, _I32, _I64 = ir.IntType(16), ir.IntType(32), ir.IntType(64)
@@ -229,7 +231,7 @@ def b16(typingctx, x):
 
 # ---- what the code generators use ------------------------------------------------------------
 
-HALF_TYPES = {"float16": ("h2f", "f2h", "h16"), "bfloat16": ("b2f", "f2b", "b16")}
+HALF_TYPES = {"float16": ("h2f", "f2h", "h16"), "bfloat16": ("b2f", "f2b", "b16")}  # (keys: half_passes.HALF_FLOATS)
 
 # Hash of this file's source: generated modules that call these helpers carry it, so numba's cache
 # (which checks only the calling function's own file) never serves code built from older helpers.
@@ -239,16 +241,6 @@ VERSION = hashlib.sha256(inspect.getsource(inspect.getmodule(h2f)).encode()).hex
 def helpers(dtype):
     """The (load, store, round) helper names of a 16-bit float dtype, or None for any other dtype."""
     return HALF_TYPES.get(np.dtype(dtype).name)
-
-
-def is_half(dtype):
-    """Whether ``dtype`` is a 16-bit float that the CPU stores as uint16."""
-    return np.dtype(dtype).name in HALF_TYPES
-
-
-def touches_half(node):
-    """Whether a graph node reads or writes a 16-bit float."""
-    return is_half(node.dtype) or any(is_half(i.dtype) for i in node.inputs)
 
 
 def storage_dtype(dtype):

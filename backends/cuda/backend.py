@@ -7,9 +7,11 @@ the simulator when numba.cuda is first imported (``NUMBA_ENABLE_CUDASIM``), whic
 half is loaded by name at that moment rather than imported with the package.
 """
 
+import functools
 import importlib
 
 from ..base import Backend
+from ..half_passes import compute_in_float32
 
 SIMULATOR_HINT = ("To run the GPU target without a GPU, set NUMBA_ENABLE_CUDASIM=1 before importing minispore "
                   "(numba's CUDA simulator; slow, for tests)")
@@ -45,12 +47,18 @@ class CudaBackend(Backend):
 
     target = "GPU"
     dataset_sink = True
+    pass_names = ("gpu_float32_compute",)
 
     def __init__(self, context, cache):
         super().__init__(context, cache)
         check_device()
         self._device = importlib.import_module(f"{__package__}.plan")  # numba.cuda is importable now
         self._storage = self._device.CudaStorage()
+
+    def passes(self):
+        """float16 arithmetic kernels compute in float32 between Casts (``backends/half_passes.py``);
+        elementwise ops, broadcasting ones included, load float16 in their generated kernels."""
+        return [("gpu_float32_compute", functools.partial(compute_in_float32, target="GPU"))]
 
     def storage(self):
         return self._storage

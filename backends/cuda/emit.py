@@ -9,6 +9,11 @@ launches call the launchers registered with ``@kernel(op, "GPU")`` in ``kernels/
 1-element int32 error-flag array last (``err``): a kernel that finds a bad index writes a code there
 instead of touching memory out of bounds, and the plan raises the error after the step (one small copy,
 next to the outputs' copies). Only the outputs come back to the host.
+
+float16 tensors are float16 device arrays. Generated kernels load them as float32 and round once per
+store (``scalar.CudaNumbers``); the graph pass ``compute_in_float32`` (``backends/half_passes.py``) puts
+every other arithmetic kernel between Casts, so hand-written kernels see float32, except the pure copies
+of ``DATA_MOVEMENT``, which get uint16 views of float16 arrays. bfloat16 is refused.
 """
 
 import functools
@@ -18,6 +23,7 @@ import numpy as np
 from ...graph.opdef import OPS
 from ..base import kernel_for
 from ..codegen import StepText, out_buffer
+from ..half_passes import DATA_MOVEMENT
 from ..lower import LaunchKind
 from .device import dims
 from .maps import broadcast_map_source, fused_source, map_source, multi_tensor_source
@@ -99,9 +105,18 @@ def _kernel(src, launch, ins):
     spec = kernel_for(n.op, "GPU")
     src.launchers[f"k_{n.op}"] = spec.fn
     out = out_buffer(src, launch, ins)
+    if n.op in DATA_MOVEMENT:  # (float16 reaches no other hand-written kernel: ``compute_in_float32``)
+        ins = [_bits(src, v, i.dtype) for v, i in zip(ins, n.inputs)]
+        out = [_bits(src, v, n.dtype) for v in out]
     err = src.const(("error", len(src.checks)))
     src.checks.append((n, spec.fn))
     return f"k_{n.op}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)] + [err])})"
+
+
+def _bits(src, text, dtype):
+    """A float16 device array as its uint16 view (a data-movement kernel copies bit patterns, as on the
+    CPU, and is compiled for integers only); any other array as it is."""
+    return f"{text}.view({src.const(np.dtype(np.uint16))})" if np.dtype(dtype) == np.float16 else text
 
 
 def _host(src, launch, ins):
@@ -126,8 +141,9 @@ def step_source(schedule):
     src = StepSource()
     for launch in schedule.launches:
         n = launch.node
-        if n.dtype.name in ("float16", "bfloat16"):
-            raise NotImplementedError(f"the GPU target does not run 16-bit floats yet (%{n.id} {n.op} is {n.dtype})")
+        if any(d.name == "bfloat16" for d in [n.dtype] + [i.dtype for i in n.inputs]):
+            raise NotImplementedError(f"the GPU target does not run bfloat16 (%{n.id} {n.op} reads or writes it); "
+                                      f"float16 runs")
         src.var[n.id] = f"v{n.id}"
         if launch.kind in (LaunchKind.INPUT, LaunchKind.PARAM, LaunchKind.CONST):
             src.lines.append(f"    {_leaf(src, launch)}")

@@ -6,7 +6,8 @@ Each kernel loops grid-stride over flat 1-D arrays (the launch shape never chang
 input read as one element ('s') is passed as a 1-element device array and read once per thread, so a
 scalar that lives on the device (the learning rate, Adam's beta powers) never comes back to the host.
 A broadcast map ('b') walks each input through its broadcast strides (``lower._map_modes``), passed as
-tuples of ints. In-place stores of a fused program write the Parameter's own device array.
+tuples of ints. In-place stores of a fused program write the Parameter's own device array. A float16 element is
+loaded as float32, computed on in float32 and rounded once to float16 (``scalar.CudaNumbers``).
 """
 
 import numpy as np
@@ -27,7 +28,7 @@ def _program(name, attrs, in_dtypes, full, out_dtype):
     lines += [f"    x{k} = a{k}" + ("" if is_full else "[0]") for k, is_full in enumerate(full)]
     body, bodies = program_body(attrs, full, in_dtypes, NUMBERS)
     if has_out:
-        body.append(f"out[i] = t{attrs['result']}")
+        body.append(f"out[i] = {NUMBERS.store(out_dtype, 't' + str(attrs['result']))}")
     lines.append("    " + _LOOP.format(n="out.size" if has_out else f"x{full.index(True)}.size"))
     lines += [f"        {b}" for b in body]
     return KERNEL_FN + "\n".join(lines) + "\n", bodies
@@ -62,7 +63,7 @@ def broadcast_map_source(node, name):
     lines += ["        for d in range(len(shape) - 1, -1, -1):", "            c = r % shape[d]",
               "            r //= shape[d]"]
     lines += [f"            p{k} += c * st{k}[d]" for k in range(arity)]
-    lines.append(f"        out[i] = {call}")
+    lines.append(f"        out[i] = {NUMBERS.store(node.dtype, call)}")
     return KERNEL_FN + "\n".join(lines) + "\n", {f"_s_{node.op}"}
 
 

@@ -6,16 +6,21 @@ numba-cuda's on-disk cache, which keys on the file, serves them) and the step th
 """
 
 import hashlib
+import inspect
 
 import numba
 import numpy as np
 from numba import cuda
 
 from ..base import KernelRunError, Plan
-from . import kernels  # noqa: F401  (importing kernels registers every GPU kernel)
+from . import kernels, trig32  # noqa: F401  (importing kernels registers every GPU kernel)
 from .device import SIMULATED, CudaStorage, flat  # noqa: F401  (flat: the generated step reads it from here)
 from .emit import step_source
-from .scalar import scalar_source
+from .scalar import FLOAT32_MATH_IMPORT, scalar_source
+
+# Hash of trig32.py: generated kernels call its device functions, and numba's cache checks only the
+# calling file, so the kernels' digest carries it (a changed trig32 gives new kernel modules).
+TRIG32 = hashlib.sha256(inspect.getsource(trig32).encode()).hexdigest()[:12]
 
 PLAN_VERSION = 1
 __all__ = ["CudaStorage", "make_plan"]
@@ -89,9 +94,9 @@ def _kernels_module(src, cache):
     bodies = sorted({b[len("_s_"):] for b in src.bodies})
     text = "\n\n".join([scalar_source(op) for op in bodies]
                        + [t.replace("KERNEL", name, 1) for t, name in src.kernels.items()])
-    digest = hashlib.sha256(f"{PLAN_VERSION}|{numba.__version__}|{SIMULATED}|{text}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{PLAN_VERSION}|{numba.__version__}|{SIMULATED}|{TRIG32}|{text}".encode()).hexdigest()[:16]
     source = (f'"""minispore GPU kernels (generated; do not edit). {digest}"""\nimport math  # noqa: F401\n\n'
-              f"import numpy as np  # noqa: F401\nfrom numba import cuda\n\n\n{text}\n")
+              f"import numpy as np  # noqa: F401\nfrom numba import cuda\n\n{FLOAT32_MATH_IMPORT}\n\n{text}\n")
     return cache.module("cuda_kernels", digest, source)[0], source
 
 

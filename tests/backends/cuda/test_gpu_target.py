@@ -53,15 +53,43 @@ def test_no_device_is_a_clear_error_naming_the_target_and_the_simulator():
     assert "set NUMBA_ENABLE_CUDASIM=1 before importing minispore" in r.stdout
 
 
-def test_ptx_check_compiles_kernels_for_sm_90_without_float64():
-    only = ["gemm_kernel", "log_softmax_kernel", "max_pool_grad_kernel", "map_ReLU", "map_Sigmoid", "map_Mul"]
+def test_ptx_check_compiles_every_kernel_for_sm_90_without_float64():
+    """Every hand-written kernel and every generated map kernel, float32 and float16 (Sin and Cos through
+    ``trig32``'s float32-only reduction instead of libdevice's sinf/cosf)."""
+    r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90"], False, 1200)
+    assert r.returncode == 0, r.stdout + r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.endswith(" kernels compiled for sm_90, 0 with float64"), r.stdout
+    assert int(last.split()[0]) > 100, last
+
+
+def test_ptx_check_compiles_float16_maps():
+    only = ["map_Cast_f32_f16", "map_Cast_f16_f32", "map_Add_f16", "map_Sin_f16", "map_Sin", "map_Cos"]
     r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90", "--only", *only], False, 300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip().splitlines()[-1] == "6 kernels compiled for sm_90, 0 with float64"
 
 
-def test_ptx_check_finds_float64_instructions():
-    """The check is real: Sin's map compiles to libdevice's sinf, whose slow-path range reduction uses
-    float64 (known; listed in the README's GPU section)."""
-    r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90", "--only", "map_Sin"], False, 300)
-    assert r.returncode == 1 and r.stdout.strip().endswith("1 kernels compiled for sm_90, 1 with float64"), r.stdout
+_FLOAT64_KERNEL = """
+from numba import cuda
+
+
+@cuda.jit
+def scale_in_float64(out, x):
+    for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[i] = x[i] * 0.1  # (a Python float: the multiply runs in float64, then rounds to float32)
+
+
+PTX = [(scale_in_float64, "void(float32[::1], float32[::1])")]
+"""
+
+
+def test_ptx_check_finds_float64_instructions(tmp_path):
+    """The check is real: a float32 kernel multiplying by a bare Python float is reported."""
+    path = tmp_path / "float64_kernel.py"
+    path.write_text(_FLOAT64_KERNEL)
+    r = _run(["-m", "minispore.backends.cuda.ptx_check", "--arch", "sm_90", "--only", "scale_in_float64",
+              "--extra", str(path)], False, 300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "scale_in_float64: " in r.stdout and "float64 instructions" in r.stdout, r.stdout
+    assert r.stdout.strip().endswith("1 kernels compiled for sm_90, 1 with float64"), r.stdout
