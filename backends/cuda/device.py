@@ -42,7 +42,8 @@ class CudaStorage(Storage):
         return cuda.device_array(shape, np.dtype(dtype))
 
     def to_device(self, array):
-        return cuda.to_device(np.ascontiguousarray(array))
+        array = np.asarray(array)  # (np.ascontiguousarray makes a 0-d array 1-d: keep the shape)
+        return cuda.to_device(np.ascontiguousarray(array).reshape(array.shape))
 
     def to_host(self, handle):
         return handle.copy_to_host()
