@@ -115,7 +115,7 @@ def _gc_row(opt, spec):
     if len(spec.param.shape) <= 1:
         return False, "1-D"
     if spec.param.shape[1] % 16:
-        return False, "shape[1] % 16 != 0"
+        return False, "shape[1]%16!=0"
     return True, ""
 
 
