@@ -139,7 +139,8 @@ def _gelu_second(x, approximate):
     """d^2 gelu / dx^2, for the gradient of GeLUGrad."""
     if approximate:
         k, a = _SQRT_2_OVER_PI, _GELU_A
-        t = tanh(k * (x + a * x * x * x))
+        # the exact tanh, as GeLUGrad's kernel (the Tanh op is MindSpore's approximation): 1 - 2 / (e^2u + 1)
+        t = 1 - 2 / (exp((x + a * x * x * x) * (2 * k)) + 1)
         du = k * (1 + 3 * a * x * x)
         return (1 - t * t) * (du + 0.5 * x * (6 * a * k * x - 2 * t * du * du))
     return exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x * x)
