@@ -40,7 +40,7 @@ def _relu6(x):
 
 
 def _relu6_grad(dy, x):
-    return dy if x > 0 and x < 6 else 0
+    return dy if x > 0 and x <= 6 else 0  # MindSpore's CPU ReLU6Grad: 0 at x == 0, dy at x == 6
 
 
 def _leaky_relu(x, alpha):
@@ -59,7 +59,13 @@ def _sigmoid_grad(y, dy):
 
 
 def _tanh(x):
-    return math.tanh(x)
+    # MindSpore's CPU Tanh (nnacl TanhOpt): a [7/6] Pade approximant, +-1 beyond |x| > 5
+    if x > 5:
+        return 1.0
+    if x < -5:
+        return -1.0
+    s = x * x
+    return ((((s + 378.0) * s + 17325.0) * s + 135135.0) * x) / (((28.0 * s + 3150.0) * s + 62370.0) * s + 135135.0)
 
 
 def _tanh_grad(y, dy):
@@ -117,6 +123,12 @@ def _np_gelu_grad(dy, x, approximate):
     return dy * (0.5 * (1 + erf(x / math.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
 
+def _np_tanh(x):
+    s = x * x
+    t = (((s + 378) * s + 17325) * s + 135135) * x / (((28 * s + 3150) * s + 62370) * s + 135135)
+    return np.where(x > 5, 1, np.where(x < -5, -1, t)).astype(x.dtype)
+
+
 def _np_softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
@@ -127,7 +139,8 @@ def _gelu_second(x, approximate):
     """d^2 gelu / dx^2, for the gradient of GeLUGrad."""
     if approximate:
         k, a = _SQRT_2_OVER_PI, _GELU_A
-        t = tanh(k * (x + a * x * x * x))
+        # the exact tanh, as GeLUGrad's kernel (the Tanh op is MindSpore's approximation): 1 - 2 / (e^2u + 1)
+        t = 1 - 2 / (exp((x + a * x * x * x) * (2 * k)) + 1)
         du = k * (1 + 3 * a * x * x)
         return (1 - t * t) * (du + 0.5 * x * (6 * a * k * x - 2 * t * du * du))
     return exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)) * (2 - x * x)
@@ -156,7 +169,10 @@ def _elu_grad(ctx, ins, out, d, alpha):
 
 
 def _leaky_grad(ctx, ins, out, d, alpha):
-    return [select(ins[0] > 0, d, d * alpha)]
+    # MindSpore computes LeakyReLU as Maximum(alpha * x, x) (Minimum for alpha > 1), whose gradient splits
+    # a tie in half: at x == 0 both branches are equal and the gradient is d * (1 + alpha) / 2.
+    x = ins[0]
+    return [select(x > 0, d, select(x < 0, d * alpha, d * (0.5 * (1.0 + alpha))))]
 
 
 _F = dict(float_only=True)
@@ -166,13 +182,13 @@ elementwise("ReluGrad", _relu_grad, lambda dy, y: np.where(y > 0, dy, 0).astype(
             grad=lambda ctx, ins, out, d: [apply("ReluGrad", d, ins[1]) if ctx.needs[0] else None, None])
 elementwise("ReLU6", _relu6, lambda x: np.clip(x, 0, 6),
             grad=lambda ctx, ins, out, d: [apply("ReLU6Grad", d, ins[0])])
-elementwise("ReLU6Grad", _relu6_grad, lambda dy, x: np.where((x > 0) & (x < 6), dy, 0).astype(dy.dtype),
+elementwise("ReLU6Grad", _relu6_grad, lambda dy, x: np.where((x > 0) & (x <= 6), dy, 0).astype(dy.dtype),
             grad=lambda ctx, ins, out, d: [apply("ReLU6Grad", d, ins[1]) if ctx.needs[0] else None, None])
 elementwise("LeakyReLU", _leaky_relu, lambda x, alpha: np.where(x > 0, x, x * alpha).astype(x.dtype),
             grad=_leaky_grad, scalar_attrs=("alpha",), **_F)
 elementwise("Sigmoid", _sigmoid, _np_sigmoid, grad=lambda ctx, ins, out, d: [apply("SigmoidGrad", out, d)], **_F)
 elementwise("SigmoidGrad", _sigmoid_grad, lambda y, dy: dy * y * (1 - y), grad=_sigmoid_grad_grad, **_F)
-elementwise("Tanh", _tanh, np.tanh, grad=lambda ctx, ins, out, d: [apply("TanhGrad", out, d)], **_F)
+elementwise("Tanh", _tanh, _np_tanh, grad=lambda ctx, ins, out, d: [apply("TanhGrad", out, d)], **_F)
 elementwise("TanhGrad", _tanh_grad, lambda y, dy: dy * (1 - y * y), grad=_tanh_grad_grad, **_F)
 elementwise("GeLU", _gelu, _np_gelu, scalar_attrs=("approximate",), **_F,
             grad=lambda ctx, ins, out, d, approximate: [apply("GeLUGrad", d, ins[0], approximate=approximate)])
@@ -196,12 +212,15 @@ def relu(input):
 
 
 def relu6(x):
-    """ReLU6(x) = min(max(x, 0), 6); the gradient is dout where 0 < x < 6."""
+    """ReLU6(x) = min(max(x, 0), 6); the gradient is dout where 0 < x <= 6 (MindSpore's CPU ReLU6Grad: 0 at
+    x == 0, dout at x == 6)."""
     return apply("ReLU6", as_tensor(x))
 
 
 def leaky_relu(input, alpha=0.2):
-    """LeakyReLU(x) = x where x > 0, alpha * x elsewhere."""
+    """LeakyReLU(x) = x where x > 0, alpha * x elsewhere. MindSpore builds it as Maximum(alpha * x, x)
+    (Minimum when alpha > 1), so the gradient is dout where x > 0, alpha * dout where x < 0, and
+    (1 + alpha) / 2 * dout at x == 0 (Maximum's gradient splits ties in half)."""
     return apply("LeakyReLU", as_tensor(input), alpha=_check_float("leaky_relu", alpha, "alpha"))
 
 
@@ -211,7 +230,9 @@ def sigmoid(input):
 
 
 def tanh(input):
-    """tanh(x); the gradient is dout * (1 - y^2)."""
+    """tanh(x) as MindSpore's CPU kernel computes it: x (s^3 + 378 s^2 + 17325 s + 135135) /
+    (28 s^3 + 3150 s^2 + 62370 s + 135135) with s = x^2 for |x| <= 5 (up to 1e-5 above 1 near 5), +-1
+    beyond; the gradient is dout * (1 - y^2) of that y."""
     return apply("Tanh", as_tensor(input))
 
 

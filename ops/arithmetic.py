@@ -97,18 +97,23 @@ elementwise("RealDiv", _div, np.divide,
 elementwise("Neg", _neg, np.negative, grad=lambda ctx, ins, out, d: [-d])
 
 
-def _minmax_grad(pick_first):
+def _minmax_grad(first_wins):
+    """MindSpore's MaximumGrad/MinimumGrad: dout goes to the input that wins (``first_wins(x, y)`` true:
+    x), and where x == y it is split in half between them (measured on MindSpore 2.10's CPU kernel)."""
+
     def grad(ctx, ins, out, d):
         x, y = ins
-        first = pick_first(x, y)
         zero = zeros_like(d)
-        return [unbroadcast(select(first, d, zero), x.shape), unbroadcast(select(first, zero, d), y.shape)]
+        half = d * 0.5
+        dx = select(first_wins(x, y), d, select(equal(x, y), half, zero))
+        dy = select(first_wins(y, x), d, select(equal(x, y), half, zero))
+        return [unbroadcast(dx, x.shape), unbroadcast(dy, y.shape)]
 
     return grad
 
 
-elementwise("Maximum", _maximum, np.maximum, grad=_minmax_grad(lambda x, y: greater_equal(x, y)))
-elementwise("Minimum", _minimum, np.minimum, grad=_minmax_grad(lambda x, y: less_equal(x, y)))
+elementwise("Maximum", _maximum, np.maximum, grad=_minmax_grad(lambda x, y: greater(x, y)))
+elementwise("Minimum", _minimum, np.minimum, grad=_minmax_grad(lambda x, y: less(x, y)))
 
 for _name, _fn, _ref in [("Greater", _greater, np.greater), ("GreaterEqual", _greater_equal, np.greater_equal),
                          ("Less", _less, np.less), ("LessEqual", _less_equal, np.less_equal),
@@ -192,12 +197,14 @@ def neg(x):
 
 
 def maximum(x, y):
-    """out = max(x, y) elementwise; the gradient goes to x where x >= y."""
+    """out = max(x, y) elementwise; the gradient goes to x where x > y, to y where y > x, and half to
+    each where x == y (MindSpore's MaximumGrad)."""
     return apply("Maximum", *promote(x, y))
 
 
 def minimum(x, y):
-    """out = min(x, y) elementwise; the gradient goes to x where x <= y."""
+    """out = min(x, y) elementwise; the gradient goes to x where x < y, to y where y < x, and half to
+    each where x == y (MindSpore's MinimumGrad)."""
     return apply("Minimum", *promote(x, y))
 
 

@@ -7,7 +7,7 @@ One row per parameter, in the optimizer's order (``order_params`` respected):
   weight decay and whether it is applied to that parameter (its ``ParamSpec``'s ``decay``:
     ungrouped, MindSpore skips names containing 'beta' or 'gamma'; grouped, every parameter of a
     group with weight_decay > 0),
-  gradient centralization (applied only to parameters with more than one dimension),
+  gradient centralization (applied only to parameters with ndim > 1 and shape[1] % 16 == 0),
   state slots: the optimizer-state Parameters of that parameter, found generically as the entries
     of every ParameterTuple attribute named '<prefix><param name>' (MindSpore's ``clone(prefix)``
     gives 'moments.fc.weight'; a few optimizers use 'mu_fc.weight').
@@ -114,6 +114,8 @@ def _gc_row(opt, spec):
         return False, f"ignored by {type(opt).__name__}"  # it skips the shared gradient pipeline
     if len(spec.param.shape) <= 1:
         return False, "1-D"
+    if spec.param.shape[1] % 16:
+        return False, "shape[1]%16!=0"
     return True, ""
 
 

@@ -5,7 +5,7 @@ Per step, inside the training graph:
      weight decay g = g + weight_decay * loss_scale * w (ungrouped: only parameters whose name has
      neither 'beta' nor 'gamma'; grouped: every parameter of a group with weight_decay > 0),
      gradient centralization g = g - mean(g over all axes but 0) (groups with grad_centralization,
-     parameters with ndim > 1), and the loss-scale division g = g / loss_scale,
+     parameters with ndim > 1 and shape[1] % 16 == 0), and the loss-scale division g = g / loss_scale,
   2. the learning rate at ``global_step`` (fixed value, dynamic list gathered at the step, or a
      LearningRateSchedule traced into the graph), then ``global_step += 1``,
   3. the subclass's per-parameter rule ``_apply(i, param, grad, lr)``, which emits Assigns.

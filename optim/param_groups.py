@@ -132,7 +132,7 @@ class ParamSpec:
     weight_decay: float  # the configured value (its group's, else the optimizer's)
     decay: bool  # weight decay applies: weight_decay > 0 and not skipped by the beta/gamma filter
     decay_schedule: bool  # the weight-decay Cell's value scales it (the group did not set its own)
-    grad_centralization: bool  # requested by its group (applied only when ndim > 1)
+    grad_centralization: bool  # requested by its group (applied when ndim > 1, shape[1] % 16 == 0)
 
     @property
     def applied_decay(self):

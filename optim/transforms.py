@@ -21,8 +21,11 @@ repeated rows equals centralizing the dense gradient.
 MindSpore's order (``OPTIMIZER_TRANSFORMS``), for a gradient g of a loss scaled by ``loss_scale``:
   1. ``weight_decay``: g = g + wd * loss_scale * w (the parameters whose spec has ``decay``;
      wd is a weight-decay Cell's value at ``global_step`` where the spec has ``decay_schedule``),
-  2. ``grad_centralization``: g = g - mean(g over all axes but 0) (``grad_centralization`` set and
-     ndim > 1),
+  2. ``grad_centralization``: g = g - mean(g over all axes but 0), only where ``grad_centralization``
+     is set, ndim > 1 AND shape[1] % 16 == 0 (``_tensor_apply_grad_centralization`` in MindSpore's
+     optimizer.py returns every other gradient unchanged, silently: e.g. a (2, 3, 2, 2) conv weight or a
+     (3, 4) dense weight is not centralized). Where it does apply, MindSpore's CPU build raises
+     "Unsupported op [Centralization] on CPU"; here it centralizes, as MindSpore on Ascend does,
   3. ``unscale``: g = g / loss_scale (skipped when loss_scale == 1.0).
 Optimizers that skip some of them in MindSpore list fewer (AdamWeightDecay and AdaFactor: none;
 Lamb: centralization only). The experimental (PyTorch-style) optimizers start with
@@ -74,9 +77,15 @@ def _weight_decay(g, weights, spec, opt):
     return g + weights() * (wd * opt.loss_scale)
 
 
+def centralizes(spec):
+    """Whether MindSpore centralizes this parameter's gradient: requested, rank > 1, shape[1] % 16 == 0."""
+    shape = spec.param.shape
+    return bool(spec.grad_centralization) and len(shape) > 1 and shape[1] % 16 == 0
+
+
 def _centralize(g, weights, spec, opt):
     ndim = len(spec.param.shape)
-    if not spec.grad_centralization or ndim <= 1:
+    if not centralizes(spec):
         return g
     return g - ops.reduce_mean(g, tuple(range(1, ndim)), True)
 

@@ -29,14 +29,15 @@ class ReLU(Cell):
 
 
 class ReLU6(Cell):
-    """ReLU6(x) = min(max(x, 0), 6)."""
+    """ReLU6(x) = min(max(x, 0), 6); the gradient is 0 at x == 0 and passes at x == 6 (as MindSpore)."""
 
     def construct(self, x):
         return A.relu6(x)
 
 
 class LeakyReLU(Cell):
-    """LeakyReLU(x) = x where x > 0, alpha * x elsewhere (``alpha`` defaults to 0.2)."""
+    """LeakyReLU(x) = x where x > 0, alpha * x elsewhere (``alpha`` defaults to 0.2); the gradient at
+    x == 0 is (1 + alpha) / 2 (MindSpore's Maximum(alpha * x, x), see ``ops.leaky_relu``)."""
 
     def __init__(self, alpha=0.2):
         super().__init__()
@@ -57,7 +58,8 @@ class Sigmoid(Cell):
 
 
 class Tanh(Cell):
-    """Tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))."""
+    """Tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)), computed as MindSpore's CPU kernel does (a
+    rational approximation, +-1 for |x| > 5; see ``ops.tanh``)."""
 
     def construct(self, x):
         return A.tanh(x)

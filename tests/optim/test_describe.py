@@ -67,7 +67,7 @@ def test_guide_three_groups_order_params():
     assert d.header == "Momentum: global_step=0, loss_scale=1.0, 2 parameters, 2 groups"
     assert d.rows == [
         _row("param", (1,), 1, "0.01", 0.0, False, False, ("moments.param",)),
-        _row("conv.weight", (6, 1, 5, 5), 0, "0.1", 0.01, True, True, ("moments.conv.weight",)),
+        _row("conv.weight", (6, 1, 5, 5), 0, "0.1", 0.01, True, False, ("moments.conv.weight",)),
     ]
     lines = d.splitlines()
     assert lines[0] == d.header
@@ -75,8 +75,9 @@ def test_guide_three_groups_order_params():
     assert lines[2].split() == ["parameter", "shape", "group", "learning", "rate", "weight", "decay", "decay",
                                 "applied", "grad", "centralization", "state"]
     assert lines[4].split() == ["param", "(1,)", "1", "0.01", "0.0", "no", "no", "moments.param"]
-    assert lines[5].split() == ["conv.weight", "(6,", "1,", "5,", "5)", "0", "0.1", "0.01", "yes", "yes",
-                                "moments.conv.weight"]
+    # requested, but MindSpore centralizes only gradients with shape[1] % 16 == 0
+    assert lines[5].split() == ["conv.weight", "(6,", "1,", "5,", "5)", "0", "0.1", "0.01", "yes", "no",
+                                "(shape[1]%16!=0)", "moments.conv.weight"]
 
 
 def test_guide_groups_fixed_lr_and_polynomial_schedule():
@@ -134,10 +135,9 @@ def test_grouped_decay_applies_to_beta_gamma_and_gc_skips_1d():
     # grouped: no name filter, every parameter of a group with weight_decay > 0 decays
     assert rows["bn.gamma"]["decay_applied"] and rows["bn.beta"]["decay_applied"]
     assert not rows["fc.weight"]["decay_applied"]
-    # centralization only where ndim > 1
-    assert rows["conv.weight"]["grad_centralization"] and rows["fc.weight"]["grad_centralization"]
-    assert not rows["conv.bias"]["grad_centralization"]
-    assert "no (1-D)" in optim.describe()
+    # centralization only where ndim > 1 and shape[1] % 16 == 0 (MindSpore): none of these
+    assert not any(rows[n]["grad_centralization"] for n in ("conv.weight", "fc.weight", "conv.bias"))
+    assert "no (1-D)" in optim.describe() and "no (shape[1]%16!=0)" in optim.describe()
     assert rows["fc.bias"]["state"] == ("accum.fc.bias", "stat.fc.bias")  # MindSpore SGD's slots
     assert [r["group"] for r in optim.describe().rows] == [0, 0, 1, 1, 1, 1]
 
