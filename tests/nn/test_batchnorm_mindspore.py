@@ -1,5 +1,5 @@
 """BatchNorm's moving statistics in training mode, against values recorded from MindSpore 2.10.0 (CPU
-wheel from PyPI in a separate venv, PyNative mode) on 2025-12-06; MindSpore is not needed to run them.
+wheel from PyPI in a separate venv, PyNative mode) on 2026-12-06; MindSpore is not needed to run them.
 
 MindSpore's rule seen there: moving = momentum * moving + (1 - momentum) * batch for nn.BatchNorm1d/2d
 (``ops.batch_norm``: moving = (1 - momentum) * moving + momentum * batch), where the batch variance

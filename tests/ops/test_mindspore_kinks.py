@@ -1,5 +1,5 @@
 """Gradients at the kink points and ties of piecewise ops, against values recorded from MindSpore 2.10.0
-(CPU wheel from PyPI in a separate venv, PyNative mode, ``mindspore.vjp``) on 2025-12-06. MindSpore is not
+(CPU wheel from PyPI in a separate venv, PyNative mode, ``mindspore.vjp``) on 2026-12-06. MindSpore is not
 needed to run these tests: the recorded numbers are the tables below.
 
 MindSpore's rules seen there: ReluGrad is 0 at x == 0; ReLU6Grad passes dout at x == 6 and is 0 at x == 0;
