@@ -3,7 +3,7 @@
 ``import minispore as ms`` then write MindSpore code: networks, losses, optimizers and the
 training step are traced into one graph, optimised and lowered to Numba kernels.
 """
-# ruff: noqa: F401, E402, I001  (import order matters: ops registers primitives, runtime installs the compiler)
+# ruff: noqa: F401, F403, E402, I001  (import order matters: ops registers primitives, runtime installs the compiler)
 
 from . import graph, ops
 from . import runtime
@@ -18,8 +18,7 @@ from .ops.grad_api import grad, value_and_grad
 from .runtime.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context
 from . import nn
 from . import dataset, train
-from .train import Model  # mindspore.Model, as MindSpore 2.x exports it at the top level
-from .train import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # (top level too in 2.x)
+from .train import *  # Model, callbacks, metrics, loss-scale managers: MindSpore 2.x exports train's names at the top
 from . import amp
 from .runtime.communication import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,
                                     set_auto_parallel_context)
