@@ -12,6 +12,7 @@ from .graph.dtype import (
     single, uint8, uint16, uint32, uint64,
 )
 from .graph.tensor import Tensor
+from .graph.sparse_tensor import COOTensor, CSRTensor
 from .graph.parameter import Parameter, ParameterTuple
 from .ops.row_tensor import RowTensor  # MindSpore's row-sparse gradient (indices, values, dense_shape)
 from .ops.grad_api import grad, value_and_grad

@@ -250,12 +250,15 @@ class Cell:
         return ""
 
     def __repr__(self):
+        """MindSpore 2.x's (PyTorch's) layout: ``Name(extra)``, or the extra lines and ``(child): repr`` lines
+        indented by two inside ``Name(`` ... ``)``."""
         extra = self.extend_repr()
-        if not self._cells:
-            return f"{type(self).__name__}<{extra}>"
-        lines = [f"{type(self).__name__}<{extra}"]
-        for name, cell in self._cells.items():
-            child = repr(cell).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {child}")
-        lines.append("  >")
-        return "\n".join(lines)
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(cell).replace("\n", "\n  ") for name, cell in self._cells.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if len(extra_lines) == 1 and not child_lines:
+            body = extra_lines[0]
+        elif lines:
+            body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{type(self).__name__}({body})"

@@ -103,6 +103,30 @@ class Tensor:
     def size(self):
         return int(np.prod(self.shape, dtype=np.int64))
 
+    @property
+    def itemsize(self):
+        """Bytes of one element."""
+        return np.dtype(mstype.to_np(self.dtype)).itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes of all elements."""
+        return self.size * self.itemsize
+
+    @property
+    def strides(self):
+        """Bytes to step in each dimension (C order), as MindSpore's ``Tensor.strides``."""
+        steps, acc = [], self.itemsize
+        for dim in reversed(self.shape):
+            steps.append(acc)
+            acc *= dim
+        return tuple(reversed(steps))
+
+    @staticmethod
+    def from_numpy(array):
+        """A Tensor sharing ``array``'s memory (a C-contiguous numpy array), as MindSpore's."""
+        return Tensor(array)
+
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of a 0-d Tensor")
@@ -193,6 +217,18 @@ class Tensor:
     def __rtruediv__(self, o):
         return _F().div(o, self)
 
+    def __floordiv__(self, o):
+        return _F().floor_div(self, o)
+
+    def __rfloordiv__(self, o):
+        return _F().floor_div(o, self)
+
+    def __mod__(self, o):
+        return _F().floor_mod(self, o)
+
+    def __rmod__(self, o):
+        return _F().floor_mod(o, self)
+
     def __pow__(self, o):
         return _F().pow(self, o)
 
@@ -201,6 +237,10 @@ class Tensor:
 
     def __matmul__(self, o):
         return _F().matmul(self, o)
+
+    def matmul(self, other):
+        """``ops.matmul(self, other)`` (numpy's broadcasting rules)."""
+        return _F().matmul(self, other)
 
     def __neg__(self):
         return _F().neg(self)
