@@ -24,6 +24,8 @@ class KernelSpec:
     ``fn`` is a plain top-level function ``fn(*inputs, out, *args)`` (no ``out`` for in-place ops)
     whose source the target compiles into its kernel library; ``helpers`` are the functions it calls;
     ``args(node) -> tuple`` gives its run-time arguments (shapes, strides, attrs: geometry from ops/).
+    ``jit=False``: a host kernel, plain numpy run as it is (never compiled): for kernels whose work is
+    BLAS and strided copies, where compiling costs seconds and gains nothing.
     """
 
     op: str
@@ -31,6 +33,7 @@ class KernelSpec:
     fn: Callable
     helpers: tuple = ()
     args: Callable | None = None
+    jit: bool = True
 
     def run_args(self, node):
         return tuple(self.args(node)) if self.args is not None else ()
@@ -43,14 +46,14 @@ class MissingKernelError(NotImplementedError):
     """A graph uses an op that the device target has no kernel for."""
 
 
-def kernel(op, target, helpers=(), args=None):
+def kernel(op, target, helpers=(), args=None, jit=True):
     """Decorator: register the decorated function as ``op``'s kernel on ``target``."""
 
     def register(fn):
         if (op, target) in _KERNELS:
             raise ValueError(f"op '{op}' has two kernels for {target}: {_KERNELS[op, target].fn.__name__} "
                              f"and {fn.__name__}")
-        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args)
+        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args, jit)
         return fn
 
     return register

@@ -93,8 +93,13 @@ def _kernel(src, launch, ins):
     name = f"k_{n.op}" if target == "CPU" else f"k_{spec.fn.__name__}"
     src.kernels[name] = spec.fn.__name__
     out = out_buffer(src, launch, ins)
+    helpers = []
+    if not spec.jit:  # a host kernel (numpy) gets its jitted helpers from the library as trailing arguments
+        for h in spec.helpers:
+            src.kernels[f"h_{h.__name__}"] = h.__name__
+            helpers.append(f"h_{h.__name__}")
     # in-place kernels take their inputs only; others take (inputs, out)
-    return f"{name}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)])})"
+    return f"{name}({', '.join(ins + out + [src.arg(a) for a in spec.run_args(n)] + helpers)})"
 
 
 def _fused(src, launch, ins):
