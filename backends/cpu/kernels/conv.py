@@ -14,9 +14,9 @@ sample's col matrix. Forward: out[n] = w @ col[n] (one small GEMM per sample, wr
 ``out``: no transposing copy, and each GEMM stays under OpenBLAS's small-matrix limit). Filter
 gradient: one GEMM dout (og, N*P) @ col^T (N*P, K) over the batch.
 
-Conv2DBackpropInput stays jitted (the library's earlier kernel, unchanged: the same numbers): its fold
-(col2im) is a loop that numpy would run as kh*kw strided adds over OW-float rows, 3x slower on LeNet's
-conv2; it unfolds a chunk of samples into col (K, nb*OH*pitch) and, for stride 1, uses a "wide" layout
+Conv2DBackpropInput is a host kernel too, except for its fold (col2im, jitted helpers passed in by the
+step): numpy would run the fold as kh*kw strided adds over OW-float rows, 3x slower on LeNet's conv2. It
+computes col (K, nb*OH*pitch) = w^T @ dout for a chunk of samples and, for stride 1, uses a "wide" layout
 with pitch Wp = OW + dw*(kw-1), whose Wp - OW junk columns per output row are zero in the dout operand.
 """
 
@@ -26,13 +26,6 @@ from numpy.lib.stride_tricks import as_strided
 from ....ops import geometry
 from ....ops.geometry import conv2d_span
 from ...base import kernel
-
-# Samples per im2col chunk: the col matrix holds at most _CHUNK elements (cache-sized), and each GEMM at
-# most _SMALL_GEMM multiply-adds, OpenBLAS's small-matrix limit: below it sgemm runs a single-threaded
-# kernel that was ~110 GFLOP/s here, above it a threaded path that on a busy 2-core machine sometimes
-# took 8 ms instead of 30 us.
-_CHUNK = 1 << 16
-_SMALL_GEMM = 1_000_000
 
 
 def _extent(o, k, s, d):
@@ -133,88 +126,55 @@ def conv2d_col2im_wide(col, dst, n0, nb, c0, cg, kh, kw, dh, dw, oh_, ow_):
                         d3[n0 + n, c0 + c, a + t] += c3[r, n, t]
 
 
-def conv2d_layout(x_shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, dtype):
-    """(row pitch of col, xp): the padded-chunk scratch, empty unless a stride-1 conv pads."""
+# ---- Conv2DBackpropInput: a host kernel (GEMMs in numpy) around one small jitted fold ----------------
+
+# Only the fold is compiled. The GEMMs are one stacked np.matmul per group (one small sgemm per sample,
+# each under OpenBLAS's small-matrix limit, written straight into col's (K, N, P) layout: no copies), the
+# dout operand one strided copy: a handful of numpy calls per step (chunking them by samples made ~100
+# calls and the step ~6% slower). Each col element is the same og-term dot product as in the jitted
+# kernel this replaces (np.dot in njit, six helpers: ~6 s of CPU to compile at a cold LeNet-5 start-up).
+_DX_HELPERS = (conv2d_span, conv2d_col2im, conv2d_col2im_wide)
+
+
+def _dx_plan(out_shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
+    """(row pitch of col, padded): stride 1 folds through the "wide" layout, whose pitch Wp = OW + dw*(kw-1)
+    makes each (c, i, j) row of col one contiguous run of dx; ``padded`` when that needs a padded scratch."""
     if sh != 1 or sw != 1:
-        return ow_, np.empty((0, 0, 0, 0), dtype)
+        return ow_, False
     hp, wp = oh_ + dh * (kh - 1), ow_ + dw * (kw - 1)
-    if pt == 0 and pl == 0 and hp == x_shape[2] and wp == x_shape[3]:
-        return wp, np.empty((0, 0, 0, 0), dtype)
-    return wp, np.empty((nb, cg, hp, wp), dtype)
+    return wp, not (pt == 0 and pl == 0 and hp == out_shape[2] and wp == out_shape[3])
 
 
-def conv2d_batch(n_, og, k_, p_, chunk, small):
-    """Samples per chunk: col (k_, nb*p_) within ``chunk`` elements, og*k_*nb*p_ within ``small``."""
-    return min(n_, max(1, min(chunk // (k_ * p_), small // (og * k_ * p_))))
-
-
-def conv2d_gather(d, dst, n0, m, o0, og, pitch, transposed):
-    """One group of a chunk of dout as a GEMM operand with col's row pitch (junk columns 0):
-    dst[o, n, p, q] = d[n0 + n, o0 + o, p, q], or laid out (n, p, q, o) when ``transposed``."""
-    oh_, ow_ = d.shape[2], d.shape[3]
-    t4 = dst.reshape((og, m, oh_, pitch))
-    tt = dst.reshape((m, oh_, pitch, og))
-    for n in range(m):
-        for o in range(og):
-            for p in range(oh_):
-                if transposed:
-                    for q in range(ow_):
-                        tt[n, p, q, o] = d[n0 + n, o0 + o, p, q]
-                    for q in range(ow_, pitch):
-                        tt[n, p, q, o] = 0
-                else:
-                    for q in range(ow_):
-                        t4[o, n, p, q] = d[n0 + n, o0 + o, p, q]
-                    for q in range(ow_, pitch):
-                        t4[o, n, p, q] = 0
-
-
-# ---- Conv2DBackpropInput: jitted, chunks of samples through the wide layout (see the module docstring) ----
-
-_DX_HELPERS = (conv2d_span, conv2d_col2im, conv2d_col2im_wide, conv2d_layout, conv2d_batch, conv2d_gather)
-
-
-def _conv_args(node):
-    return geometry.conv_args(node) + (_CHUNK, _SMALL_GEMM)
-
-
-@kernel("Conv2DBackpropInput", "CPU", helpers=_DX_HELPERS, args=_conv_args)
-def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
-    n_, o_, oh_, ow_ = dout.shape[0], dout.shape[1], dout.shape[2], dout.shape[3]
+@kernel("Conv2DBackpropInput", "CPU", helpers=_DX_HELPERS, args=geometry.conv_args, jit=False)
+def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, span, col2im, col2im_wide):
+    n_, o_, oh_, ow_ = dout.shape
     cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     og, k_ = o_ // group, cg * kh * kw
-    pitch = conv2d_layout(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, 1, cg, out.dtype)[0]
-    nb = conv2d_batch(n_, og, k_, oh_ * pitch, chunk, small)
-    xp = conv2d_layout(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, out.dtype)[1]
-    colbuf = np.empty(k_ * nb * oh_ * pitch, dout.dtype)
-    tmpbuf = np.empty(og * nb * oh_ * pitch, dout.dtype)
-    w2 = w.reshape((o_, k_))
-    d3 = dout.reshape((n_, o_, oh_ * ow_))
-    flat = out.reshape(out.size)
-    for t in range(flat.size):
-        flat[t] = 0
-    for n0 in range(0, n_, nb):
-        m = min(nb, n_ - n0)
-        col = colbuf[:k_ * m * oh_ * pitch].reshape((k_, m * oh_ * pitch))
-        tmp = tmpbuf[:og * m * oh_ * pitch].reshape((og, m * oh_ * pitch))
-        for g in range(group):
-            if m == 1 and pitch == ow_:  # one sample, no junk columns: its dout block is the operand
-                np.dot(w2[g * og:(g + 1) * og].T, d3[n0, g * og:(g + 1) * og], col)
-            else:
-                conv2d_gather(dout, tmp, n0, m, g * og, og, pitch, False)
-                np.dot(w2[g * og:(g + 1) * og].T, tmp, col)
-            if pitch == ow_:
-                conv2d_col2im(col, out, n0, m, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
-            elif xp.size == 0:
-                conv2d_col2im_wide(col, out, n0, m, g * cg, cg, kh, kw, dh, dw, oh_, ow_)
-            else:  # fold into the padded scratch, then keep its interior
-                xp[:] = 0
-                conv2d_col2im_wide(col, xp, 0, m, 0, cg, kh, kw, dh, dw, oh_, ow_)
-                for n in range(m):
-                    for c in range(cg):
-                        for i in range(out.shape[2]):
-                            for j in range(out.shape[3]):
-                                out[n0 + n, g * cg + c, i, j] = xp[n, c, max(pt, 0) + i, max(pl, 0) + j]
+    pitch, padded = _dx_plan(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl)
+    p_ = oh_ * pitch
+    w2 = w.reshape(o_, k_)
+    col = np.empty((k_, n_, p_), dout.dtype)
+    if pitch != ow_:  # the operand with the wide layout's junk columns (zero, so they fold nothing)
+        wide = np.zeros((n_, o_, oh_, pitch), dout.dtype)
+        wide[..., :ow_] = dout
+        d3 = wide.reshape(n_, o_, p_)
+    else:
+        d3 = dout.reshape(n_, o_, p_)
+    xp = np.zeros((n_, cg, oh_ + dh * (kh - 1), pitch), out.dtype) if padded else None
+    out[...] = 0
+    for g in range(group):
+        np.matmul(w2[g * og:(g + 1) * og].T, d3[:, g * og:(g + 1) * og], out=col.transpose(1, 0, 2))
+        c2 = col.reshape(k_, n_ * p_)
+        if pitch == ow_:
+            col2im(c2, out, 0, n_, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
+        elif not padded:
+            col2im_wide(c2, out, 0, n_, g * cg, cg, kh, kw, dh, dw, oh_, ow_)
+        else:  # fold into the padded scratch, then keep its interior
+            if g:
+                xp[...] = 0
+            col2im_wide(c2, xp, 0, n_, 0, cg, kh, kw, dh, dw, oh_, ow_)
+            t, left = max(pt, 0), max(pl, 0)
+            out[:, g * cg:(g + 1) * cg] = xp[:, :, t:t + out.shape[2], left:left + out.shape[3]]
 
 
 # ---- BiasAdd / BiasAddGrad: the input seen as (outer, C, inner) around its channel axis -----------
