@@ -24,6 +24,11 @@ class KernelSpec:
     ``fn`` is a plain top-level function ``fn(*inputs, out, *args)`` (no ``out`` for in-place ops)
     whose source the target compiles into its kernel library; ``helpers`` are the functions it calls;
     ``args(node) -> tuple`` gives its run-time arguments (shapes, strides, attrs: geometry from ops/).
+    ``jit=False``: a host kernel, plain numpy run as it is (never compiled): for kernels whose work is
+    BLAS and strided copies, where compiling costs seconds and gains nothing.
+    ``flat=True``: the kernel sees its arrays only through ``reshape`` with its run-time arguments, so the
+    step passes flat views and one compiled specialisation serves every rank (numba compiles one per
+    argument type: a 2-D and a 3-D ReduceSum were two compiles).
     """
 
     op: str
@@ -31,6 +36,8 @@ class KernelSpec:
     fn: Callable
     helpers: tuple = ()
     args: Callable | None = None
+    jit: bool = True
+    flat: bool = False
 
     def run_args(self, node):
         return tuple(self.args(node)) if self.args is not None else ()
@@ -43,14 +50,14 @@ class MissingKernelError(NotImplementedError):
     """A graph uses an op that the device target has no kernel for."""
 
 
-def kernel(op, target, helpers=(), args=None):
+def kernel(op, target, helpers=(), args=None, jit=True, flat=False):
     """Decorator: register the decorated function as ``op``'s kernel on ``target``."""
 
     def register(fn):
         if (op, target) in _KERNELS:
             raise ValueError(f"op '{op}' has two kernels for {target}: {_KERNELS[op, target].fn.__name__} "
                              f"and {fn.__name__}")
-        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args)
+        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args, jit, flat)
         return fn
 
     return register

@@ -3,7 +3,8 @@
 Elementwise ops contribute their scalar body, compiled inside map templates (one per input
 layout: each input either full-size 'f', a single element 's', or broadcast through strides 'b');
 other ops contribute the plain-Python kernel and helpers registered for them in ``kernels/``
-(``@kernel(op, "CPU")``). Everything is jitted with ``@njit(cache=True, error_model='numpy')``. The
+(``@kernel(op, "CPU")``); a host kernel (``jit=False``) is imported by name instead. The rest is jitted
+with ``@njit(cache=True, error_model='numpy')``. The
 module is written atomically to the compile cache under a name hashed from its own source and numba's
 version, so numba's on-disk cache (which only checks the function's own file) can never serve a
 kernel from an older library.
@@ -114,6 +115,11 @@ def library_source(ops, parallel=False, targets=("CPU",)):
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
     for target in targets:
         for spec in kernels_of(target).values():
+            if not spec.jit:  # a host kernel: imported from its module as it is (no numba); its helpers are
+                for fn in spec.helpers:  # jitted here, and the step passes them to it (emit.py)
+                    add(fn)
+                parts.append(f"from {spec.fn.__module__} import {spec.fn.__name__}  # noqa: E402  (host kernel)")
+                continue
             for fn in (*spec.helpers, spec.fn):
                 add(fn)
     body = "\n\n".join(parts)

@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import stat
+import sys
 import threading
 from collections import OrderedDict
 
@@ -35,20 +36,33 @@ logger = logging.getLogger("minispore")
 SLICE_SIZE = 512 * 1024  # KB: a tensor larger than this is written as several same-tag Values (MindSpore's)
 _CRC_TAG = b"crc_num"
 
-try:  # bfloat16 needs ml_dtypes (optional dependency)
-    import ml_dtypes as _ml_dtypes
-    _BF16 = np.dtype(_ml_dtypes.bfloat16)
-except ImportError:  # pragma: no cover
-    _BF16 = None
-
 _NP_TO_MS = {np.dtype(np.int8): "Int8", np.dtype(np.uint8): "UInt8", np.dtype(np.int16): "Int16",
              np.dtype(np.uint16): "UInt16", np.dtype(np.int32): "Int32", np.dtype(np.uint32): "UInt32",
              np.dtype(np.int64): "Int64", np.dtype(np.uint64): "UInt64", np.dtype(np.float16): "Float16",
              np.dtype(np.float32): "Float32", np.dtype(np.float64): "Float64", np.dtype(np.bool_): "Bool"}
-if _BF16 is not None:
-    _NP_TO_MS[_BF16] = "BFloat16"
 # Loading accepts both spellings ("UInt8" and the 1.x/2.0 "Uint8"): keyed by the lower-case name.
 _MS_TO_NP = {v.lower(): k for k, v in _NP_TO_MS.items()}
+
+
+# bfloat16 is ml_dtypes' dtype (optional dependency). Importing ml_dtypes costs about 1 s of CPU, most of a
+# warm start-up, so it is imported only when a checkpoint holds a bfloat16 tensor: saving one means the
+# program already imported it (sys.modules), loading one imports it here.
+def _ms_type_of(dtype):
+    ml_dtypes = sys.modules.get("ml_dtypes")
+    if ml_dtypes is not None and dtype == np.dtype(ml_dtypes.bfloat16):
+        return "BFloat16"
+    return _NP_TO_MS.get(dtype)
+
+
+def _np_dtype(ms_type):
+    if ms_type.lower() == "bfloat16":
+        try:
+            import ml_dtypes
+        except ImportError:  # pragma: no cover
+            return None
+        return np.dtype(ml_dtypes.bfloat16)
+    return _MS_TO_NP.get(ms_type.lower())
+
 
 _FLOAT_KINDS = {"Float16", "Float32", "Float64", "BFloat16"}
 _INT_KINDS = {"Int8", "Int16", "Int32", "Int64"}
@@ -175,7 +189,7 @@ def _ckpt_chunks(entries):
         arr = np.asarray(value, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
         if arr.dtype.byteorder == ">":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
-        ms_type = _NP_TO_MS.get(arr.dtype)
+        ms_type = _ms_type_of(arr.dtype)
         if ms_type is None:
             raise TypeError(f"For 'save_checkpoint', the dtype {arr.dtype} of '{name}' is not supported.")
         data_size = arr.nbytes / 1024
@@ -328,7 +342,7 @@ def _read_ckpt(path, crc_check):
         if ttype == "str":
             out.append((tag, str(np.frombuffer(content, f"U{len(content) // 4}")[0]) if content else ""))
             continue
-        dtype = _MS_TO_NP.get(ttype.lower())
+        dtype = _np_dtype(ttype)
         if dtype is None:
             raise ValueError(f"Failed to read the checkpoint file {path}: the data type '{ttype}' of '{tag}' is not "
                              "supported.")
@@ -418,7 +432,7 @@ def load_checkpoint(ckpt_file_name, net=None, strict_load=False, filter_prefix=N
 
 
 def _ms_type(arr):
-    return _NP_TO_MS.get(arr.dtype, str(arr.dtype))
+    return _ms_type_of(arr.dtype) or str(arr.dtype)
 
 
 def _update_param(param, new_param, strict_load):
@@ -435,7 +449,7 @@ def _update_param(param, new_param, strict_load):
                            "on in the 'net' and 'parameter_dict' are same.")
     target = np.dtype(param.dtype.np)
     if new.dtype != target:
-        kinds = {_ms_type(new), _NP_TO_MS.get(target, str(target))}
+        kinds = {_ms_type(new), _ms_type_of(target) or str(target)}
         if strict_load or not (kinds <= _FLOAT_KINDS or kinds <= _INT_KINDS):
             raise RuntimeError(f"For 'load_param_into_net', {param.name} in the argument 'net' should have the same "
                                f"type as {param.name} in the argument 'parameter_dict'. but got its type "

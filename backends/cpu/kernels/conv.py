@@ -1,65 +1,88 @@
 """CPU kernels of Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BiasAdd and BiasAddGrad (the ops
 are defined in ``ops/conv.py``, whose docstring gives the shapes and formulas; their window arguments
-come from ``ops/geometry.py``). Plain top-level functions: the CPU backend jits their source, so they
-may use only ``np``, ``math`` and their listed helpers.
+come from ``ops/geometry.py``).
 
-How they work, and why they look the way they do: a chunk of samples is unfolded (im2col) into a scratch
-matrix col (K, nb*OH*pitch), K = C/group*kh*kw, and one BLAS GEMM per chunk and group gives
-out = w @ col, dcol = w^T @ dout (folded back by col2im) and dw^T = col @ dout^T.
-  * Stride 1 uses a "wide" layout with pitch Wp = OW + dw*(kw-1): row (c, i, j) of a sample is ONE
-    contiguous run of the (padded) image, so the unfold is a few long copies; the Wp - OW junk columns
-    per output row cost (Wp - OW)/OW extra GEMM work but are dropped on the way out (and are zero in the
-    dout operand of dx/dw). A padded conv first copies the chunk into a zero-padded scratch.
-  * Strided convs use pitch OW, one short row copy per output row, padding handled by bounds.
-  Short rows are the expensive case: LLVM vectorises copies 64 floats at a time, so a 10-float row runs
-  scalar; the wide layout made LeNet's unfold 3x faster. Index expressions are written so LLVM can prove
-  them non-negative (loop variables plus ``max(.., 0)`` bases, no views inside loops): otherwise numba's
-  negative-index wraparound blocks vectorisation (4-6x slower).
+Conv2D and Conv2DBackpropFilter are host kernels (``jit=False``): plain numpy, not compiled by numba. All
+their work is an unfold (im2col) and BLAS GEMMs; numpy does the unfold as one strided copy of a
+window view in C, and its matmul calls the same sgemm numba's ``np.dot`` does. Numba added nothing to
+the step's speed but cost about 70% of a cold start-up (compiling the jitted versions of the three
+conv kernels and their ten helpers took ~23 s of CPU on LeNet-5, the rest of the library ~8 s).
+
+Layout: ``_windows`` views the (zero-padded) input as (N, C, kh, kw, OH, OW), element
+x[n, c, p*sh + i*dh, q*sw + j*dw]; reshaped (copied) to (N, K, OH*OW), K = C/group*kh*kw, it is each
+sample's col matrix. Forward: out[n] = w @ col[n] (one small GEMM per sample, written straight into
+``out``: no transposing copy, and each GEMM stays under OpenBLAS's small-matrix limit). Filter
+gradient: one GEMM dout (og, N*P) @ col^T (N*P, K) over the batch.
+
+Conv2DBackpropInput is a host kernel too, except for its fold (col2im, jitted helpers passed in by the
+step): numpy would run the fold as kh*kw strided adds over OW-float rows, 3x slower on LeNet's conv2. It
+computes col (K, nb*OH*pitch) = w^T @ dout for a chunk of samples and, for stride 1, uses a "wide" layout
+with pitch Wp = OW + dw*(kw-1), whose Wp - OW junk columns per output row are zero in the dout operand.
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ....ops import geometry
 from ....ops.geometry import conv2d_span
 from ...base import kernel
 
-# Samples per im2col chunk: the col matrix holds at most _CHUNK elements (cache-sized), and each GEMM at
-# most _SMALL_GEMM multiply-adds, OpenBLAS's small-matrix limit: below it sgemm runs a single-threaded
-# kernel that was ~110 GFLOP/s here, above it a threaded path that on a busy 2-core machine sometimes
-# took 8 ms instead of 30 us.
-_CHUNK = 1 << 16
-_SMALL_GEMM = 1_000_000
+
+def _extent(o, k, s, d):
+    """Input rows (or columns) a window sweep reads: (o-1)*s + (k-1)*d + 1."""
+    return (o - 1) * s + (k - 1) * d + 1
 
 
-def conv2d_im2col(x, col, n0, nb, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_):
-    """col[(c, i, j), (n, p, q)] = x[n0 + n, c0 + c, p*sh - pt + i*dh, q*sw - pl + j*dw] (0 outside x)."""
-    h_, sw = x.shape[2], max(sw, 1)
-    col4 = col.reshape((cg * kh * kw, nb, oh_, ow_))
-    for c in range(cg):
-        for i in range(kh):
-            for j in range(kw):
-                r = (c * kh + i) * kw + j
-                off = j * dw - pl
-                lo, hi = conv2d_span(off, sw, x.shape[3], ow_)
-                lo, cnt = max(lo, 0), hi - lo  # max(): lets LLVM prove the indices non-negative
-                a = max(lo * sw + off, 0)
-                for n in range(nb):
-                    for p in range(oh_):
-                        ih = p * sh - pt + i * dh
-                        if ih < 0 or ih >= h_:
-                            for q in range(ow_):
-                                col4[r, n, p, q] = 0
-                            continue
-                        for q in range(lo):
-                            col4[r, n, p, q] = 0
-                        if sw == 1:
-                            for q in range(cnt):
-                                col4[r, n, p, q + lo] = x[n0 + n, c0 + c, ih, q + a]
-                        else:
-                            for q in range(cnt):
-                                col4[r, n, p, q + lo] = x[n0 + n, c0 + c, ih, q * sw + a]
-                        for q in range(hi, ow_):
-                            col4[r, n, p, q] = 0
+def _padded(x, hp, wp, pt, pl):
+    """x placed at (pt, pl) in zeros of (N, C, hp, wp); x itself when no padding is needed (a window
+    view ignores rows and columns past hp, wp)."""
+    if pt == 0 and pl == 0 and x.shape[2] >= hp and x.shape[3] >= wp:
+        return x
+    xp = np.zeros(x.shape[:2] + (hp, wp), x.dtype)
+    h, w = min(x.shape[2], hp - pt), min(x.shape[3], wp - pl)
+    if h > 0 and w > 0:
+        xp[:, :, pt:pt + h, pl:pl + w] = x[:, :, :h, :w]
+    return xp
+
+
+def _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+    """Read-only view (N, C, kh, kw, OH, OW) of xp: [n, c, i, j, p, q] = xp[n, c, p*sh + i*dh, q*sw + j*dw]."""
+    s = xp.strides
+    return as_strided(xp, xp.shape[:2] + (kh, kw, oh, ow), (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw),
+                      writeable=False)
+
+
+def _cols(x, w_shape, oh, ow, sh, sw, dh, dw, pt, pl):
+    """The window view of x for a conv with weight shape ``w_shape`` (zero padding applied)."""
+    kh, kw = w_shape[2], w_shape[3]
+    xp = _padded(x, _extent(oh, kh, sh, dh), _extent(ow, kw, sw, dw), pt, pl)
+    return _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+
+
+@kernel("Conv2D", "CPU", args=geometry.conv_args, jit=False)
+def conv2d_kernel(x, w, out, sh, sw, dh, dw, pt, pl, group):
+    n_, o_, oh, ow = out.shape
+    cg, og = w.shape[1], o_ // group
+    win = _cols(x, w.shape, oh, ow, sh, sw, dh, dw, pt, pl)
+    w2 = w.reshape(o_, -1)
+    o3 = out.reshape(n_, o_, oh * ow)
+    for g in range(group):
+        col = win[:, g * cg:(g + 1) * cg].reshape(n_, -1, oh * ow)
+        np.matmul(w2[g * og:(g + 1) * og], col, out=o3[:, g * og:(g + 1) * og])
+
+
+@kernel("Conv2DBackpropFilter", "CPU", args=geometry.conv_args, jit=False)
+def conv2d_backprop_filter_kernel(dout, x, out, sh, sw, dh, dw, pt, pl, group):
+    n_, o_, oh, ow = dout.shape
+    cg, og = out.shape[1], o_ // group
+    win = _cols(x, out.shape, oh, ow, sh, sw, dh, dw, pt, pl)
+    w2 = out.reshape(o_, -1)
+    for g in range(group):
+        # col (K, N*P) and dout (og, N*P) in the same (n, p) order: dw = dout @ col^T, one GEMM (per-sample
+        # GEMMs summed over the batch were slower)
+        col = win[:, g * cg:(g + 1) * cg].transpose(1, 2, 3, 0, 4, 5).reshape(w2.shape[1], -1)
+        d = dout[:, g * og:(g + 1) * og].transpose(1, 0, 2, 3).reshape(og, -1)
+        np.dot(d, col.T, out=w2[g * og:(g + 1) * og])
 
 
 def conv2d_col2im(col, dx, n0, nb, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_):
@@ -87,26 +110,6 @@ def conv2d_col2im(col, dx, n0, nb, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, 
                                 dx[n0 + n, c0 + c, ih, q * sw + a] += col4[r, n, p, q + lo]
 
 
-def conv2d_im2col_wide(src, col, n0, nb, c0, cg, kh, kw, dh, dw, oh_, ow_):
-    """Stride-1 unfold with row pitch Wp = src.shape[3]: col[(c, i, j), n, t] = src[n0 + n, c0 + c] read
-    flat from i*dh*Wp + j*dw + t, for t < (OH-1)*Wp + OW (then 0). One long contiguous run per
-    (c, i, j, n) instead of OH short rows; the columns t = p*Wp + q with q >= OW are junk."""
-    wp = src.shape[3]
-    run = (oh_ - 1) * wp + ow_
-    s3 = src.reshape((src.shape[0], src.shape[1], src.shape[2] * wp))
-    c3 = col.reshape((cg * kh * kw, nb, oh_ * wp))
-    for c in range(cg):
-        for i in range(kh):
-            for j in range(kw):
-                r = (c * kh + i) * kw + j
-                a = max(i * dh * wp + j * dw, 0)
-                for n in range(nb):
-                    for t in range(run):
-                        c3[r, n, t] = s3[n0 + n, c0 + c, a + t]
-                    for t in range(run, oh_ * wp):
-                        c3[r, n, t] = 0
-
-
 def conv2d_col2im_wide(col, dst, n0, nb, c0, cg, kh, kw, dh, dw, oh_, ow_):
     """The adjoint of conv2d_im2col_wide (junk columns of col must be 0): dst[...] += col[...]."""
     wp = dst.shape[3]
@@ -123,178 +126,55 @@ def conv2d_col2im_wide(col, dst, n0, nb, c0, cg, kh, kw, dh, dw, oh_, ow_):
                         d3[n0 + n, c0 + c, a + t] += c3[r, n, t]
 
 
-def conv2d_padded(x, xp, n0, m, c0, pt, pl):
-    """xp[n, c] = x[n0 + n, c0 + c] placed at (pt, pl) in zeros: the source of a padded wide unfold."""
-    pt, pl = max(pt, 0), max(pl, 0)
-    xf = xp.reshape(xp.size)
-    for t in range(xf.size):
-        xf[t] = 0
-    for n in range(m):
-        for c in range(xp.shape[1]):
-            for i in range(x.shape[2]):
-                for j in range(x.shape[3]):
-                    xp[n, c, pt + i, pl + j] = x[n0 + n, c0 + c, i, j]
+# ---- Conv2DBackpropInput: a host kernel (GEMMs in numpy) around one small jitted fold ----------------
+
+# Only the fold is compiled. The GEMMs are one stacked np.matmul per group (one small sgemm per sample,
+# each under OpenBLAS's small-matrix limit, written straight into col's (K, N, P) layout: no copies), the
+# dout operand one strided copy: a handful of numpy calls per step (chunking them by samples made ~100
+# calls and the step ~6% slower). Each col element is the same og-term dot product as in the jitted
+# kernel this replaces (np.dot in njit, six helpers: ~6 s of CPU to compile at a cold LeNet-5 start-up).
+_DX_HELPERS = (conv2d_span, conv2d_col2im, conv2d_col2im_wide)
 
 
-def conv2d_unfold(x, col, xp, n0, m, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_):
-    """col for samples n0.. and channels c0..: row layout (pitch OW) for strided convs, else the wide
-    layout (pitch Wp) read from x, or from xp (zero-padded copy of the chunk) when the conv pads."""
+def _dx_plan(out_shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
+    """(row pitch of col, padded): stride 1 folds through the "wide" layout, whose pitch Wp = OW + dw*(kw-1)
+    makes each (c, i, j) row of col one contiguous run of dx; ``padded`` when that needs a padded scratch."""
     if sh != 1 or sw != 1:
-        conv2d_im2col(x, col, n0, m, c0, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
-    elif xp.size == 0:
-        conv2d_im2col_wide(x, col, n0, m, c0, cg, kh, kw, dh, dw, oh_, ow_)
-    else:
-        conv2d_padded(x, xp, n0, m, c0, pt, pl)
-        conv2d_im2col_wide(xp, col, 0, m, 0, cg, kh, kw, dh, dw, oh_, ow_)
-
-
-def conv2d_layout(x_shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, dtype):
-    """(row pitch of col, xp): the padded-chunk scratch, empty unless a stride-1 conv pads."""
-    if sh != 1 or sw != 1:
-        return ow_, np.empty((0, 0, 0, 0), dtype)
+        return ow_, False
     hp, wp = oh_ + dh * (kh - 1), ow_ + dw * (kw - 1)
-    if pt == 0 and pl == 0 and hp == x_shape[2] and wp == x_shape[3]:
-        return wp, np.empty((0, 0, 0, 0), dtype)
-    return wp, np.empty((nb, cg, hp, wp), dtype)
+    return wp, not (pt == 0 and pl == 0 and hp == out_shape[2] and wp == out_shape[3])
 
 
-def conv2d_batch(n_, og, k_, p_, chunk, small):
-    """Samples per chunk: col (k_, nb*p_) within ``chunk`` elements, og*k_*nb*p_ within ``small``."""
-    return min(n_, max(1, min(chunk // (k_ * p_), small // (og * k_ * p_))))
-
-
-def conv2d_gather(d, dst, n0, m, o0, og, pitch, transposed):
-    """One group of a chunk of dout as a GEMM operand with col's row pitch (junk columns 0):
-    dst[o, n, p, q] = d[n0 + n, o0 + o, p, q], or laid out (n, p, q, o) when ``transposed``."""
-    oh_, ow_ = d.shape[2], d.shape[3]
-    t4 = dst.reshape((og, m, oh_, pitch))
-    tt = dst.reshape((m, oh_, pitch, og))
-    for n in range(m):
-        for o in range(og):
-            for p in range(oh_):
-                if transposed:
-                    for q in range(ow_):
-                        tt[n, p, q, o] = d[n0 + n, o0 + o, p, q]
-                    for q in range(ow_, pitch):
-                        tt[n, p, q, o] = 0
-                else:
-                    for q in range(ow_):
-                        t4[o, n, p, q] = d[n0 + n, o0 + o, p, q]
-                    for q in range(ow_, pitch):
-                        t4[o, n, p, q] = 0
-
-
-# ---- the kernels: (sh, sw, dh, dw, pad top, pad left, group) from ops/geometry, then the chunk limits ----
-
-_HELPERS = (conv2d_span, conv2d_im2col, conv2d_col2im, conv2d_im2col_wide, conv2d_col2im_wide,
-            conv2d_padded, conv2d_unfold, conv2d_layout, conv2d_batch, conv2d_gather)
-
-
-def _conv_args(node):
-    return geometry.conv_args(node) + (_CHUNK, _SMALL_GEMM)
-
-
-@kernel("Conv2D", "CPU", helpers=_HELPERS, args=_conv_args)
-def conv2d_kernel(x, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
-    n_, o_, oh_, ow_ = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
+@kernel("Conv2DBackpropInput", "CPU", helpers=_DX_HELPERS, args=geometry.conv_args, jit=False)
+def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, span, col2im, col2im_wide):
+    n_, o_, oh_, ow_ = dout.shape
     cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     og, k_ = o_ // group, cg * kh * kw
-    pitch = conv2d_layout(x.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, 1, cg, x.dtype)[0]
-    nb = conv2d_batch(n_, og, k_, oh_ * pitch, chunk, small)
-    xp = conv2d_layout(x.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, x.dtype)[1]
-    colbuf = np.empty(k_ * nb * oh_ * pitch, x.dtype)
-    tmpbuf = np.empty(og * nb * oh_ * pitch, x.dtype)
-    w2 = w.reshape((o_, k_))
-    o3 = out.reshape((n_, o_, oh_ * ow_))
-    for n0 in range(0, n_, nb):
-        m = min(nb, n_ - n0)
-        col = colbuf[:k_ * m * oh_ * pitch].reshape((k_, m * oh_ * pitch))
-        tmp = tmpbuf[:og * m * oh_ * pitch].reshape((og, m * oh_ * pitch))
-        t4 = tmp.reshape((og, m, oh_, pitch))
-        for g in range(group):
-            conv2d_unfold(x, col, xp, n0, m, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
-            if m == 1 and pitch == ow_:  # one sample, no junk columns: the GEMM writes its block directly
-                np.dot(w2[g * og:(g + 1) * og], col, o3[n0, g * og:(g + 1) * og])
-                continue
-            np.dot(w2[g * og:(g + 1) * og], col, tmp)
-            for n in range(m):
-                for o in range(og):
-                    for p in range(oh_):
-                        for q in range(ow_):
-                            out[n0 + n, g * og + o, p, q] = t4[o, n, p, q]
-
-
-@kernel("Conv2DBackpropInput", "CPU", helpers=_HELPERS, args=_conv_args)
-def conv2d_backprop_input_kernel(dout, w, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
-    n_, o_, oh_, ow_ = dout.shape[0], dout.shape[1], dout.shape[2], dout.shape[3]
-    cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-    og, k_ = o_ // group, cg * kh * kw
-    pitch = conv2d_layout(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, 1, cg, out.dtype)[0]
-    nb = conv2d_batch(n_, og, k_, oh_ * pitch, chunk, small)
-    xp = conv2d_layout(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, out.dtype)[1]
-    colbuf = np.empty(k_ * nb * oh_ * pitch, dout.dtype)
-    tmpbuf = np.empty(og * nb * oh_ * pitch, dout.dtype)
-    w2 = w.reshape((o_, k_))
-    d3 = dout.reshape((n_, o_, oh_ * ow_))
-    flat = out.reshape(out.size)
-    for t in range(flat.size):
-        flat[t] = 0
-    for n0 in range(0, n_, nb):
-        m = min(nb, n_ - n0)
-        col = colbuf[:k_ * m * oh_ * pitch].reshape((k_, m * oh_ * pitch))
-        tmp = tmpbuf[:og * m * oh_ * pitch].reshape((og, m * oh_ * pitch))
-        for g in range(group):
-            if m == 1 and pitch == ow_:  # one sample, no junk columns: its dout block is the operand
-                np.dot(w2[g * og:(g + 1) * og].T, d3[n0, g * og:(g + 1) * og], col)
-            else:
-                conv2d_gather(dout, tmp, n0, m, g * og, og, pitch, False)
-                np.dot(w2[g * og:(g + 1) * og].T, tmp, col)
-            if pitch == ow_:
-                conv2d_col2im(col, out, n0, m, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
-            elif xp.size == 0:
-                conv2d_col2im_wide(col, out, n0, m, g * cg, cg, kh, kw, dh, dw, oh_, ow_)
-            else:  # fold into the padded scratch, then keep its interior
-                xp[:] = 0
-                conv2d_col2im_wide(col, xp, 0, m, 0, cg, kh, kw, dh, dw, oh_, ow_)
-                for n in range(m):
-                    for c in range(cg):
-                        for i in range(out.shape[2]):
-                            for j in range(out.shape[3]):
-                                out[n0 + n, g * cg + c, i, j] = xp[n, c, max(pt, 0) + i, max(pl, 0) + j]
-
-
-@kernel("Conv2DBackpropFilter", "CPU", helpers=_HELPERS, args=_conv_args)
-def conv2d_backprop_filter_kernel(dout, x, out, sh, sw, dh, dw, pt, pl, group, chunk, small):
-    # dw^T (K, og) = col (K, cols) @ dout^T (cols, og), summed over chunks. From 16 output channels on,
-    # dout is gathered transposed so BLAS sees NN operands (its NT small-matrix kernel was 1.3x slower on
-    # LeNet's conv2); with fewer, the transposing gather's narrow scattered writes cost more (conv1: 1.3x).
-    n_, o_, oh_, ow_ = dout.shape[0], dout.shape[1], dout.shape[2], dout.shape[3]
-    cg, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-    og, k_ = o_ // group, cg * kh * kw
-    pitch = conv2d_layout(x.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, 1, cg, x.dtype)[0]
-    nb = conv2d_batch(n_, og, k_, oh_ * pitch, chunk, small)
-    xp = conv2d_layout(x.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl, nb, cg, x.dtype)[1]
-    colbuf = np.empty(k_ * nb * oh_ * pitch, x.dtype)
-    tmpbuf = np.empty(og * nb * oh_ * pitch, x.dtype)
-    acc = np.empty((k_, og), x.dtype)
-    w2 = out.reshape((o_, k_))
-    for o in range(o_):
-        for k in range(k_):
-            w2[o, k] = 0
-    for n0 in range(0, n_, nb):
-        m = min(nb, n_ - n0)
-        cols = m * oh_ * pitch
-        col = colbuf[:k_ * cols].reshape((k_, cols))
-        for g in range(group):
-            conv2d_unfold(x, col, xp, n0, m, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
-            conv2d_gather(dout, tmpbuf[:og * cols], n0, m, g * og, og, pitch, og >= 16)
-            if og >= 16:
-                np.dot(col, tmpbuf[:og * cols].reshape((cols, og)), acc)
-            else:
-                np.dot(col, tmpbuf[:og * cols].reshape((og, cols)).T, acc)
-            for o in range(og):
-                for k in range(k_):
-                    w2[g * og + o, k] += acc[k, o]
+    pitch, padded = _dx_plan(out.shape, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl)
+    p_ = oh_ * pitch
+    w2 = w.reshape(o_, k_)
+    col = np.empty((k_, n_, p_), dout.dtype)
+    if pitch != ow_:  # the operand with the wide layout's junk columns (zero, so they fold nothing)
+        wide = np.zeros((n_, o_, oh_, pitch), dout.dtype)
+        wide[..., :ow_] = dout
+        d3 = wide.reshape(n_, o_, p_)
+    else:
+        d3 = dout.reshape(n_, o_, p_)
+    xp = np.zeros((n_, cg, oh_ + dh * (kh - 1), pitch), out.dtype) if padded else None
+    out[...] = 0
+    for g in range(group):
+        np.matmul(w2[g * og:(g + 1) * og].T, d3[:, g * og:(g + 1) * og], out=col.transpose(1, 0, 2))
+        c2 = col.reshape(k_, n_ * p_)
+        if pitch == ow_:
+            col2im(c2, out, 0, n_, g * cg, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh_, ow_)
+        elif not padded:
+            col2im_wide(c2, out, 0, n_, g * cg, cg, kh, kw, dh, dw, oh_, ow_)
+        else:  # fold into the padded scratch, then keep its interior
+            if g:
+                xp[...] = 0
+            col2im_wide(c2, xp, 0, n_, 0, cg, kh, kw, dh, dw, oh_, ow_)
+            t, left = max(pt, 0), max(pl, 0)
+            out[:, g * cg:(g + 1) * cg] = xp[:, :, t:t + out.shape[2], left:left + out.shape[3]]
 
 
 # ---- BiasAdd / BiasAddGrad: the input seen as (outer, C, inner) around its channel axis -----------

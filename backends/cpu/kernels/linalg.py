@@ -1,4 +1,9 @@
-"""CPU kernels of MatMul and BatchMatMul (defined in ops/matmul.py): BLAS through numba's np.dot."""
+"""CPU kernels of MatMul and BatchMatMul (defined in ops/matmul.py): BLAS through numba's np.dot.
+
+MatMul is a host kernel (``jit=False``): one numpy ``np.dot`` into ``out``, which passes the transposed
+operands to sgemm/dgemm as transpose flags (no copies), as numba's np.dot did. Compiling the jitted
+version (np.dot inside njit) took ~1 s of CPU at a cold LeNet-5 start-up; a step calls it a few times,
+where numpy's call costs a few microseconds more than numba's dispatch."""
 
 import numpy as np
 
@@ -9,19 +14,9 @@ def _transpose_flags(node):
     return (bool(node.attrs.get("transpose_a", False)), bool(node.attrs.get("transpose_b", False)))
 
 
-@kernel("MatMul", "CPU", args=_transpose_flags)
+@kernel("MatMul", "CPU", args=_transpose_flags, jit=False)
 def matmul_kernel(a, b, out, transpose_a, transpose_b):
-    # Separate branches so each np.dot sees exact (C or F) layouts and calls BLAS directly.
-    if transpose_a:
-        if transpose_b:
-            np.dot(a.T, b.T, out)
-        else:
-            np.dot(a.T, b, out)
-    else:
-        if transpose_b:
-            np.dot(a, b.T, out)
-        else:
-            np.dot(a, b, out)
+    np.dot(a.T if transpose_a else a, b.T if transpose_b else b, out=out)
 
 
 @kernel("BatchMatMul", "CPU", args=_transpose_flags)

@@ -7,7 +7,7 @@ from ....ops.reduce import reduce_args
 from ...base import kernel
 
 
-@kernel("ReduceSum", "CPU", args=reduce_args)
+@kernel("ReduceSum", "CPU", args=reduce_args, flat=True)
 def reduce_sum_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -19,7 +19,7 @@ def reduce_sum_kernel(x, out, outer, red, inner):
                 o2[a, c] += x3[a, b, c]
 
 
-@kernel("ReduceMax", "CPU", args=reduce_args)
+@kernel("ReduceMax", "CPU", args=reduce_args, flat=True)
 def reduce_max_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -33,7 +33,7 @@ def reduce_max_kernel(x, out, outer, red, inner):
                     o2[a, c] = v
 
 
-@kernel("ReduceMin", "CPU", args=reduce_args)
+@kernel("ReduceMin", "CPU", args=reduce_args, flat=True)
 def reduce_min_kernel(x, out, outer, red, inner):
     x3 = x.reshape((outer, red, inner))
     o2 = out.reshape((outer, inner))
@@ -47,8 +47,8 @@ def reduce_min_kernel(x, out, outer, red, inner):
                     o2[a, c] = v
 
 
-@kernel("Argmax", "CPU", args=arg_extreme_args(True))
-@kernel("Argmin", "CPU", args=arg_extreme_args(False))
+@kernel("Argmax", "CPU", args=arg_extreme_args(True), flat=True)
+@kernel("Argmin", "CPU", args=arg_extreme_args(False), flat=True)
 def arg_extreme_kernel(x, out, outer, n, inner, want_max):
     # First index of the maximum (minimum); a NaN counts as the extreme (numpy's rule).
     x3 = x.reshape((outer, n, inner))

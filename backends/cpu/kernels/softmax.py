@@ -13,7 +13,7 @@ def _softmax_args(node):
     return axis_split(node.inputs[0].shape, node.attrs["axis"])
 
 
-@kernel("Softmax", "CPU", args=_softmax_args)
+@kernel("Softmax", "CPU", args=_softmax_args, flat=True)
 def softmax_kernel(x, out, outer, n, inner):
     if n == 0:
         return
@@ -34,7 +34,7 @@ def softmax_kernel(x, out, outer, n, inner):
                 o3[a, b, c] = o3[a, b, c] / s
 
 
-@kernel("LogSoftmax", "CPU", args=_softmax_args)
+@kernel("LogSoftmax", "CPU", args=_softmax_args, flat=True)
 def log_softmax_kernel(x, out, outer, n, inner):
     if n == 0:
         return
@@ -54,7 +54,7 @@ def log_softmax_kernel(x, out, outer, n, inner):
                 o3[a, b, c] = x3[a, b, c] - lse
 
 
-@kernel("SoftmaxGrad", "CPU", args=_softmax_args)
+@kernel("SoftmaxGrad", "CPU", args=_softmax_args, flat=True)
 def softmax_grad_kernel(y, dy, out, outer, n, inner):
     # dx = y * (dy - sum(dy * y))
     y3 = y.reshape((outer, n, inner))
@@ -69,7 +69,7 @@ def softmax_grad_kernel(y, dy, out, outer, n, inner):
                 o3[a, b, c] = y3[a, b, c] * (d3[a, b, c] - s)
 
 
-@kernel("LogSoftmaxGrad", "CPU", args=_softmax_args)
+@kernel("LogSoftmaxGrad", "CPU", args=_softmax_args, flat=True)
 def log_softmax_grad_kernel(y, dy, out, outer, n, inner):
     # dx = dy - exp(y) * sum(dy)
     y3 = y.reshape((outer, n, inner))
