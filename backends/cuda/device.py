@@ -4,6 +4,7 @@ Every generated and hand-written kernel of this target loops grid-stride (``for 
 n, cuda.gridsize(1))``), so any launch shape computes the same numbers. ``dims`` picks it: a real GPU
 gets enough 256-thread blocks to cover the work (capped: each thread then loops); numba's simulator
 runs every CUDA thread as a Python thread (~0.5 ms each), so there it gets at most two blocks of 32.
+``cast_like`` and ``same_dtype`` keep the hand-written kernels dtype-generic (one dtype per launch).
 """
 
 import numpy as np
@@ -26,12 +27,23 @@ def flat(a):
     return a.reshape(a.size) if a.ndim != 1 else a
 
 
-def require_float32(op, *arrays):
-    """The hand-written kernels of this target accumulate in float32 (no float64 instructions): refuse
-    other dtypes instead of rounding them."""
-    for a in arrays:
-        if a.dtype != np.float32:
-            raise NotImplementedError(f"the GPU kernel of {op} runs float32 only (got {a.dtype})")
+@cuda.jit(device=True, inline="always")
+def cast_like(a, v):
+    """``v`` converted to the element type of array ``a`` (a typed zero: ``cast_like(out, 0)``), so the
+    kernels accumulate in their data's dtype: float64 in float64, float32 free of float64 instructions. A
+    1-element local array does the conversion: numba would widen ``float32 op int64`` to float64, and a
+    plain Python literal is a double. Kernels take their typed zero once, before the grid-stride loop:
+    free on a GPU, while in the simulator every device-function call costs tens of microseconds."""
+    t = cuda.local.array(1, a.dtype)
+    t[0] = v
+    return t[0]
+
+
+def same_dtype(op, *arrays):
+    """The kernels compute in their output's dtype: inputs of another dtype would be converted on every
+    read, so refuse them (the ops' infer rules already require one dtype)."""
+    if len({a.dtype for a in arrays}) > 1:
+        raise NotImplementedError(f"the GPU kernel of {op} needs one dtype (got {[str(a.dtype) for a in arrays]})")
 
 
 class CudaStorage(Storage):

@@ -19,8 +19,7 @@ from numba import cuda
 
 from ....ops.nn_ops import ncr_args
 from ...base import kernel
-from ..device import dims, flat
-from .linalg import cast_like, same_dtype
+from ..device import cast_like, dims, flat, same_dtype
 
 _F = "float32[::1]"
 _NCR = "int64, int64, int64"

@@ -16,8 +16,8 @@ from numba import cuda
 
 from ....ops.geometry import conv_args
 from ...base import kernel
-from ..device import dims, flat, scratch
-from .linalg import cast_like, gemm, same_dtype
+from ..device import cast_like, dims, flat, same_dtype, scratch
+from .linalg import gemm
 
 _F = "float32[::1]"
 _GEOM = ", ".join(["int64"] * 16)
@@ -43,11 +43,12 @@ def im2col_kernel(x, col, nb, c_, h_, w_, c0, cg, kh, kw, oh_, ow_, sh, sw, dh, 
 def col2im_kernel(col, dx, nb, c_, h_, w_, c0, cg, kh, kw, oh_, ow_, sh, sw, dh, dw, pt, pl):
     """dx[n, c0 + c, h, w] = sum over taps (i, j) whose output (p, q) reads it of col[(c, i, j), (n, p, q)]."""
     cols = nb * oh_ * ow_
+    zero = cast_like(dx, 0)
     for t in range(cuda.grid(1), nb * cg * h_ * w_, cuda.gridsize(1)):
         n, r = t // (cg * h_ * w_), t % (cg * h_ * w_)
         c, hw = r // (h_ * w_), r % (h_ * w_)
         h, w = hw // w_, hw % w_
-        s = cast_like(dx, 0)
+        s = zero
         for i in range(kh):
             ph = h + pt - i * dh
             if ph >= 0 and ph % sh == 0 and ph // sh < oh_:

@@ -4,14 +4,15 @@ the indexed axis, as on the CPU.
 Every index is checked before it is used as an address: an index outside [-n, n) writes error code 1
 into ``err`` (the plan raises the op's message after the step) and its output is 0, never a read or
 write out of bounds. GatherGrad is a scatter-add written as a gather (one thread per output element
-sums the matching rows of d in index order), so it needs no atomics and adds in the CPU's order.
+sums the matching rows of d in index order), so it needs no atomics and adds in the CPU's order; it sums
+in d's dtype (``cast_like``: float64 in float64, no float64 instruction in float32), as the CPU does.
 """
 
-from numba import cuda, float32
+from numba import cuda
 
 from ....ops.geometry import axis_split, prod
 from ...base import kernel
-from ..device import dims, flat, require_float32
+from ..device import cast_like, dims, flat, same_dtype
 
 _I32 = "int32[::1]"
 
@@ -36,10 +37,11 @@ def gather_kernel(params, idx, out, n, inner, err):
 def gather_grad_kernel(d, idx, out, n, inner, err):
     """out[a, k, c] = sum over j with idx[j] == k (negatives wrapped) of d[a, j, c], in j order."""
     m = idx.size
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         a, r = t // (n * inner), t % (n * inner)
         k, c = r // inner, r % inner
-        s = float32(0)
+        s = zero
         for j in range(m):
             q = idx[j]
             if q < -n or q >= n:
@@ -74,7 +76,7 @@ def gather(params, indices, out, outer, n, inner, err):
 
 @kernel("GatherGrad", "GPU", args=lambda node: axis_split(node.attrs["shape"], node.attrs["axis"]))
 def gather_grad(d, indices, out, outer, n, inner, err):
-    require_float32("GatherGrad", d, out)
+    same_dtype("GatherGrad", d, out)
     if out.size:
         gather_grad_kernel[dims(out.size)](flat(d), flat(indices), flat(out), n, max(inner, 1), err)
 

@@ -3,8 +3,15 @@
 GEMM is a shared-memory tiled kernel (``gemm_kernel``): each block computes TILE x TILE outputs,
 staging TILE x TILE tiles of A and B in shared memory per step of k, so each global element is read
 once per tile instead of once per output. It is numba's SIMT path, a few percent of cuBLAS on
-tensor-core GPUs; it serves where cuBLAS is not available (numba's simulator) and is the reference the
-cuBLAS path will be checked against. Every output sums k in ascending order.
+tensor-core GPUs; it serves on a device where cuBLAS is not available, and is the reference the cuBLAS
+path is checked against. Every output sums k in ascending order.
+
+numba's simulator runs ``gemm_rows_kernel`` instead: one thread per output element (grid-stride), the
+same sum ``0 + A[i, 0] B[0, j] + A[i, 1] B[1, j] + ...`` in the same order, without shared memory. The
+tiled kernel adds the same products in the same order plus exact zeros (0 * 0 past k's end, and the
+accumulator is never -0), so both give the same bits (``tests/backends/cuda/sim/test_sim_gemm.py``
+checks it); in the simulator each ``syncthreads`` of a TILE x TILE block is a round of Python-thread
+switches, which made the tiled kernel ~97% of a LeNet-5 step there.
 
 Dtype-generic: numba compiles one kernel per argument dtypes, and every accumulator and shared tile
 takes the output's dtype (``cast_like``, ``cuda.shared.array(..., c.dtype)``), so a float64 graph runs
@@ -16,27 +23,10 @@ from numba import cuda
 from ....ops.geometry import channel_split
 from ...base import kernel
 from .. import cublas
-from ..device import SIMULATED, dims, flat
+from ..device import SIMULATED, cast_like, dims, flat, same_dtype
 
 TILE = 8 if SIMULATED else 16  # (the simulator runs a Python thread per CUDA thread: smaller blocks)
 _F32 = "float32[:, :, ::1]"
-
-
-@cuda.jit(device=True, inline="always")
-def cast_like(a, v):
-    """``v`` converted to the element type of array ``a`` (a typed zero: ``cast_like(out, 0)``). A
-    1-element local array does the conversion: numba would widen ``float32 op int64`` to float64, and a
-    plain Python literal is a double."""
-    t = cuda.local.array(1, a.dtype)
-    t[0] = v
-    return t[0]
-
-
-def same_dtype(op, *arrays):
-    """The kernels compute in their output's dtype: inputs of another dtype would be converted on every
-    read, so refuse them (the ops' infer rules already require one dtype)."""
-    if len({a.dtype for a in arrays}) > 1:
-        raise NotImplementedError(f"the GPU kernel of {op} needs one dtype (got {[str(a.dtype) for a in arrays]})")
 
 
 @cuda.jit(cache=True)
@@ -68,15 +58,36 @@ def gemm_kernel(a, b, c, ta, tb):
             c[z, i, j] = acc
 
 
-def gemm(a, b, c, ta=False, tb=False):
+@cuda.jit(cache=True)
+def gemm_rows_kernel(a, b, c, ta, tb):
+    """``gemm_kernel``'s c[z, i, j] = sum_k A[z, i, k] * B[z, k, j] (k ascending), one thread per output
+    element and no shared memory: the simulator's GEMM (module docstring)."""
+    zero = cast_like(c, 0)
+    m, n = c.shape[1], c.shape[2]
+    kk = a.shape[1] if ta else a.shape[2]
+    za_max, zb_max = a.shape[0] - 1, b.shape[0] - 1
+    for t in range(cuda.grid(1), c.shape[0] * m * n, cuda.gridsize(1)):
+        z, r = t // (m * n), t % (m * n)
+        za, zb = min(z, za_max), min(z, zb_max)
+        i, j = r // n, r % n
+        acc = zero
+        for k in range(kk):
+            acc += (a[za, k, i] if ta else a[za, i, k]) * (b[zb, j, k] if tb else b[zb, k, j])
+        c[z, i, j] = acc
+
+
+def gemm(a, b, c, ta=False, tb=False, tiled=not SIMULATED):
     """c = op(a) @ op(b) on 3-D device arrays (batch, rows, cols) of one dtype: cuBLAS on a real device
-    when the library is there (``cublas.py``), else ``gemm_kernel`` (the simulator, no cuBLAS)."""
+    when the library is there (``cublas.py``), else ``gemm_kernel`` (``tiled``), or in the simulator
+    ``gemm_rows_kernel`` (the same numbers)."""
     same_dtype("GEMM", a, b, c)
-    if cublas.batched_gemm(a, b, c, ta, tb):
+    if cublas.batched_gemm(a, b, c, ta, tb) or not c.size:
+        return
+    if not tiled:
+        gemm_rows_kernel[dims(c.size)](a, b, c, ta, tb)
         return
     tiles = c.shape[0] * -(-c.shape[1] // TILE) * -(-c.shape[2] // TILE)
-    if tiles:
-        gemm_kernel[max(1, min(tiles, dims(tiles * TILE * TILE)[0])), (TILE, TILE)](a, b, c, ta, tb)
+    gemm_kernel[max(1, min(tiles, dims(tiles * TILE * TILE)[0])), (TILE, TILE)](a, b, c, ta, tb)
 
 
 def _transpose_flags(node):
@@ -134,5 +145,6 @@ def bias_add_grad(d, out, outer, c_, inner, err):
 
 
 PTX = [(gemm_kernel, f"void({_F32}, {_F32}, {_F32}, boolean, boolean)"),
+       (gemm_rows_kernel, f"void({_F32}, {_F32}, {_F32}, boolean, boolean)"),
        (bias_add_kernel, "void(float32[::1], float32[::1], float32[::1], int64, int64)"),
        (bias_add_grad_kernel, "void(float32[::1], float32[::1], int64, int64, int64)")]

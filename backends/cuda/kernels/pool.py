@@ -21,8 +21,7 @@ from numba import cuda
 
 from ....ops.geometry import avg_pool_args, max_pool_args
 from ...base import kernel
-from ..device import dims, flat
-from .linalg import cast_like, same_dtype
+from ..device import cast_like, dims, flat, same_dtype
 
 _WIN = ", ".join(["int64"] * 12)
 _AVG = ", ".join(["int64"] * 12) + ", boolean, int64"
@@ -47,19 +46,21 @@ def _argmax(x, plane, h_, w_, p, q, kh, kw, sh, sw, dh, dw, pt, pl):
 
 @cuda.jit(cache=True)
 def max_pool_kernel(x, out, h_, w_, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         plane, pq = t // (oh_ * ow_), t % (oh_ * ow_)
         k = _argmax(x, plane, h_, w_, pq // ow_, pq % ow_, kh, kw, sh, sw, dh, dw, pt, pl)
-        out[t] = x[k] if k >= 0 else cast_like(out, 0)
+        out[t] = x[k] if k >= 0 else zero
 
 
 @cuda.jit(cache=True)
 def max_pool_grad_kernel(x, dout, out, h_, w_, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
     """out[plane, h, w] = sum of dout[plane, p, q] over windows (p, q) whose argmax is (h, w)."""
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         plane, hw = t // (h_ * w_), t % (h_ * w_)
         h, w = hw // w_, hw % w_
-        s = cast_like(out, 0)
+        s = zero
         for i in range(kh - 1, -1, -1):  # (descending taps: ascending output rows p)
             ph = h + pt - i * dh
             if ph >= 0 and ph % sh == 0 and ph // sh < oh_:
@@ -75,10 +76,11 @@ def max_pool_grad_kernel(x, dout, out, h_, w_, oh_, ow_, kh, kw, sh, sw, dh, dw,
 @cuda.jit(cache=True)
 def max_pool_grad_grad_kernel(x, g, out, h_, w_, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
     """out[plane, p, q] = g[argmax of window (p, q)] (g has x's shape)."""
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         plane, pq = t // (oh_ * ow_), t % (oh_ * ow_)
         k = _argmax(x, plane, h_, w_, pq // ow_, pq % ow_, kh, kw, sh, sw, dh, dw, pt, pl)
-        out[t] = g[k] if k >= 0 else cast_like(out, 0)
+        out[t] = g[k] if k >= 0 else zero
 
 
 @cuda.jit(cache=True)
@@ -137,11 +139,12 @@ def _avg_divisor(p, q, h_, w_, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divi
 @cuda.jit(cache=True)
 def avg_pool_kernel(x, out, h_, w_, oh_, ow_, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divisor):
     """out[plane, p, q] = sum over in-plane taps (row-major) / divisor(p, q)."""
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         plane, pq = t // (oh_ * ow_), t % (oh_ * ow_)
         p, q = pq // ow_, pq % ow_
         r0, c0 = p * sh - pt, q * sw - pl
-        s = cast_like(out, 0)
+        s = zero
         for i in range(max(0, -r0), min(kh, h_ - r0)):
             row = (plane * h_ + r0 + i) * w_ + c0
             for j in range(max(0, -c0), min(kw, w_ - c0)):
@@ -153,10 +156,11 @@ def avg_pool_kernel(x, out, h_, w_, oh_, ow_, kh, kw, sh, sw, pt, pb, pl, pr, in
 def avg_pool_grad_kernel(dout, out, h_, w_, oh_, ow_, kh, kw, sh, sw, pt, pb, pl, pr, include_pad, divisor):
     """out[plane, h, w] = sum over windows (p, q) holding (h, w), in increasing (p, q), of
     dout[plane, p, q] / divisor(p, q)."""
+    zero = cast_like(out, 0)
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         plane, hw = t // (h_ * w_), t % (h_ * w_)
         h, w = hw // w_, hw % w_
-        s = cast_like(out, 0)
+        s = zero
         for i in range(kh - 1, -1, -1):  # (descending taps: ascending output rows p)
             ph = h + pt - i
             if ph >= 0 and ph % sh == 0 and ph // sh < oh_:

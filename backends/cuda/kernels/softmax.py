@@ -13,8 +13,7 @@ from numba import cuda
 
 from ....ops.geometry import axis_split
 from ...base import kernel
-from ..device import dims, flat
-from .linalg import cast_like, same_dtype
+from ..device import cast_like, dims, flat, same_dtype
 
 _ROW = "void(float32[::1], float32[::1], int64, int64, int64)"
 _GRAD = "void(float32[::1], float32[::1], float32[::1], int64, int64, int64)"

@@ -1,8 +1,8 @@
 """In numba's CUDA simulator (run by ``../test_gpu_target.py`` with NUMBA_ENABLE_CUDASIM=1 set before numba
-is imported), the GPU target trains an MLP with Adam + weight decay, a small LeNet-style conv net and a
-conv + BatchNorm2d + AvgPool2d net with Momentum to the CPU's losses and parameters (rtol 1e-5). Tiny
-shapes: the simulator runs each CUDA thread as a Python thread. Skipped outside the simulator (the main
-test process never imports numba.cuda)."""
+is imported), the GPU target trains an MLP with Adam + weight decay, LeNet-5 (examples/lenet.py, batch 2)
+and a conv + BatchNorm2d + AvgPool2d net with Momentum to the CPU's losses and parameters (rtol 1e-5).
+Small batches and few steps: the simulator runs each CUDA thread as a Python thread. Skipped outside the
+simulator (the main test process never imports numba.cuda)."""
 
 import os
 
@@ -15,6 +15,8 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
 import minispore as ms  # noqa: E402
 from minispore import Tensor, nn  # noqa: E402
 from minispore.nn.initializer import set_seed  # noqa: E402
+
+from golden.networks import LeNet5  # noqa: E402  (the example's LeNet-5, examples/lenet.py)
 
 
 @pytest.fixture(autouse=True)
@@ -32,27 +34,6 @@ class MLP(nn.Cell):
 
     def construct(self, x):
         return self.fc2(self.relu(self.fc1(x)))
-
-
-class SmallLeNet(nn.Cell):
-    """LeNet-5's layers (valid convs, ReLU, 2x2 max pools, three Dense) at a 12x12 input."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 3, 3, pad_mode="valid")
-        self.conv2 = nn.Conv2d(3, 4, 3, pad_mode="valid")
-        self.fc1 = nn.Dense(4 * 1 * 1, 8)
-        self.fc2 = nn.Dense(8, 6)
-        self.fc3 = nn.Dense(6, 5)
-        self.relu = nn.ReLU()
-        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.flatten = nn.Flatten()
-
-    def construct(self, x):
-        x = self.pool(self.relu(self.conv1(x)))
-        x = self.pool(self.relu(self.conv2(x)))
-        x = self.relu(self.fc1(self.flatten(x)))
-        return self.fc3(self.relu(self.fc2(x)))
 
 
 class SmallBNNet(nn.Cell):
@@ -87,7 +68,8 @@ def _train(target, make, optimizer, shape, classes, batch, steps):
 
 CASES = {
     "MLP+Adam(weight_decay)": (MLP, lambda p: nn.Adam(p, 0.01, weight_decay=0.01), (8,), 4, 4, 3),
-    "SmallLeNet+Momentum": (SmallLeNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 12, 12), 5, 2, 3),
+    # LeNet-5 itself (1x32x32) at batch 2: ~30 s in the simulator (its GEMMs: ``gemm_rows_kernel``)
+    "LeNet5+Momentum": (LeNet5, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 32, 32), 10, 2, 2),
     "SmallBNNet+Momentum": (SmallBNNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 8, 8), 3, 2, 2),
 }
 
