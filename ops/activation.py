@@ -124,9 +124,11 @@ def _np_gelu_grad(dy, x, approximate):
 
 
 def _np_tanh(x):
-    s = x * x
-    t = (((s + 378) * s + 17325) * s + 135135) * x / (((28 * s + 3150) * s + 62370) * s + 135135)
-    return np.where(x > 5, 1, np.where(x < -5, -1, t)).astype(x.dtype)
+    # 16-bit inputs compute in float32, as the kernels do (135135 is past float16's largest value)
+    w = x.astype(np.float32) if x.dtype.itemsize < 4 else x
+    s = w * w
+    t = (((s + 378) * s + 17325) * s + 135135) * w / (((28 * s + 3150) * s + 62370) * s + 135135)
+    return np.where(w > 5, 1, np.where(w < -5, -1, t)).astype(x.dtype)
 
 
 def _np_softplus(x):

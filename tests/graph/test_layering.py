@@ -26,6 +26,7 @@ ALLOWED = {
     "backends": {"graph", "ops", "backends"},
     "runtime": {"graph", "ops", "optim", "nn", "backends", "runtime"},
     "dataset": {"graph", "runtime", "dataset"},  # the public minispore.dataset package (vision, transforms)
+    "experimental": {"graph", "ops", "optim", "experimental"},  # experimental.optim: PyTorch-style optimizers on optim/
 }
 # external modules -> the folder (path prefix) they may be imported under
 CONFINED = {"numba.cuda": "backends/cuda/", "numba": "backends/", "llvmlite": "backends/"}

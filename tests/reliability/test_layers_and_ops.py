@@ -111,7 +111,7 @@ LAYERS = [
 ]
 
 LOSSES = []
-for _name in ("MSELoss", "L1Loss"):
+for _name in ("MSELoss", "L1Loss", "MAELoss"):
     LOSSES += [
         _C(f"{_name}-rank", getattr(nn, _name), lambda: [t((2, 3)), t((2, 3, 1))], ValueError, _name, "[2, 3, 1]"),
         _C(f"{_name}-size", getattr(nn, _name), lambda: [t((2, 3)), t((4, 3))], ValueError, _name, "[4, 3]"),
