@@ -37,3 +37,32 @@ def batch_matmul_kernel(a, b, out, transpose_a, transpose_b):
                 np.dot(a[i], b[i].T, out[i])
             else:
                 np.dot(a[i], b[i], out[i])
+
+
+def _epilogue_args(node):
+    return (*_transpose_flags(node), ("bias", "bias_relu", "relu_grad").index(node.attrs["epilogue"]))
+
+
+@kernel("MatMulEpilogue", "CPU", args=_epilogue_args)
+def matmul_epilogue_kernel(a, b, c, out, transpose_a, transpose_b, epilogue):
+    # BLAS writes the product (transpose flags, no copies), then one pass over the still-cached output applies
+    # what were separate kernels: + bias (0), + bias then ReLU (1), or ReluGrad's mask c > 0 (2). Each branch
+    # is the scalar body of the op it replaces (ops/activation.py), so the numbers are the unfused ones.
+    matmul_kernel(a, b, out, transpose_a, transpose_b)
+    m, n = out.shape
+    if m == 0 or n == 0:
+        return
+    rows = c.reshape((c.size // n, n))  # (1, n) for a bias, (m, n) for a mask: one type, one compiled kernel
+    for i in range(m):
+        row, other = out[i], rows[min(i, rows.shape[0] - 1)]
+        if epilogue == 2:
+            for j in range(n):
+                if not other[j] > 0:
+                    row[j] = 0
+        else:
+            for j in range(n):
+                v = row[j] + other[j]
+                if epilogue == 1 and v <= 0:
+                    row[j] = 0
+                else:
+                    row[j] = v
