@@ -24,6 +24,9 @@ class KernelSpec:
     ``fn`` is a plain top-level function ``fn(*inputs, out, *args)`` (no ``out`` for in-place ops)
     whose source the target compiles into its kernel library; ``helpers`` are the functions it calls;
     ``args(node) -> tuple`` gives its run-time arguments (shapes, strides, attrs: geometry from ops/).
+    ``host``: ``fn`` is not compiled but called as plain Python on the target's arrays, with its (compiled)
+    helpers as its first arguments: for work where a compiler adds nothing (CPU: a GEMM through numpy's
+    ``matmul(out=)``, whose BLAS is the faster of the two a CPU process loads; see kernels/linalg.py).
     """
 
     op: str
@@ -31,6 +34,7 @@ class KernelSpec:
     fn: Callable
     helpers: tuple = ()
     args: Callable | None = None
+    host: bool = False
 
     def run_args(self, node):
         return tuple(self.args(node)) if self.args is not None else ()
@@ -43,14 +47,14 @@ class MissingKernelError(NotImplementedError):
     """A graph uses an op that the device target has no kernel for."""
 
 
-def kernel(op, target, helpers=(), args=None):
+def kernel(op, target, helpers=(), args=None, host=False):
     """Decorator: register the decorated function as ``op``'s kernel on ``target``."""
 
     def register(fn):
         if (op, target) in _KERNELS:
             raise ValueError(f"op '{op}' has two kernels for {target}: {_KERNELS[op, target].fn.__name__} "
                              f"and {fn.__name__}")
-        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args)
+        _KERNELS[op, target] = KernelSpec(op, target, fn, tuple(helpers), args, host)
         return fn
 
     return register

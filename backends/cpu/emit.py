@@ -90,6 +90,10 @@ def _kernel(src, launch, ins):
     n = launch.node
     target = kernel_target(n)
     spec = kernel_for(n.op, target)
+    if spec.host:  # plain Python (a constant of the step), given its compiled helpers from the library first
+        helpers = [h.__name__ for h in spec.helpers]
+        args = [src.arg(a) for a in spec.run_args(n)]
+        return f"{src.const(spec.fn)}({', '.join(helpers + ins + out_buffer(src, launch, ins) + args)})  # {n.op}"
     name = f"k_{n.op}" if target == "CPU" else f"k_{spec.fn.__name__}"
     src.kernels[name] = spec.fn.__name__
     out = out_buffer(src, launch, ins)

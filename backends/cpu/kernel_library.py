@@ -114,7 +114,7 @@ def library_source(ops, parallel=False, targets=("CPU",)):
             parts.append("@njit(**_JIT)\n" + _template_b(name, arity, len(op.scalar_attrs)))
     for target in targets:
         for spec in kernels_of(target).values():
-            for fn in (*spec.helpers, spec.fn):
+            for fn in (*spec.helpers, *(() if spec.host else (spec.fn,))):  # (a host kernel is not compiled)
                 add(fn)
     body = "\n\n".join(parts)
     import numba
