@@ -65,7 +65,8 @@ class CpuBackend(Backend):
 
     target = "CPU"
     context_keys = ("cpu_parallel", "cpu_threads")
-    pass_names = tuple(name for name, _ in PASSES + EPILOGUE_PASSES)
+    shared_pass_names = tuple(name for name, _ in PASSES)  # (the ones the Ascend target reuses)
+    pass_names = shared_pass_names + tuple(name for name, _ in EPILOGUE_PASSES)
 
     def __init__(self, context, cache):
         super().__init__(context, cache)
