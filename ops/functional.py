@@ -10,6 +10,7 @@ _MODULES = [
     "arithmetic", "matmul", "shape_base", "reduce", "broadcast", "state", "indexing",
     "math", "activation", "nn_ops", "conv", "pool", "array_ops", "gather_ops", "random_ops", "fused",
     "trig", "sparse_ops", "debug_ops", "collective", "collective_async", "loss_ops", "floor_ops",
+    "matmul_epilogue",
 ]
 
 __all__ = []

@@ -48,7 +48,7 @@ class AscendBackend(CpuBackend):
     context_keys = CpuBackend.context_keys + ("ascend_config", "max_device_memory")
     dataset_sink = True
     pass_names = ("hwopt_d_insert_cast", *(name for name, _ in LAYOUT_PASSES), "hwopt_d_float_status",
-                  *CpuBackend.pass_names)
+                  *CpuBackend.shared_pass_names)
 
     def __init__(self, context, cache):
         super().__init__(context, cache)

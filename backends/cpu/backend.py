@@ -8,6 +8,7 @@ from ..base import Backend, HostStorage, KernelRunError, Plan
 from ..lower import check_memory
 from . import f16, kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
 from .emit import step_source
+from .epilogue import PASSES as EPILOGUE_PASSES
 from .passes import PASSES
 
 PLAN_VERSION = 2
@@ -64,7 +65,8 @@ class CpuBackend(Backend):
 
     target = "CPU"
     context_keys = ("cpu_parallel", "cpu_threads")
-    pass_names = tuple(name for name, _ in PASSES)
+    shared_pass_names = tuple(name for name, _ in PASSES)  # (the ones the Ascend target reuses)
+    pass_names = shared_pass_names + tuple(name for name, _ in EPILOGUE_PASSES)
 
     def __init__(self, context, cache):
         super().__init__(context, cache)
@@ -78,8 +80,9 @@ class CpuBackend(Backend):
         return self._storage
 
     def passes(self):
-        """16-bit floats: arithmetic kernels compute in float32 between Casts; broadcasts materialised."""
-        return list(PASSES)
+        """16-bit floats: arithmetic kernels compute in float32 between Casts; broadcasts materialised. Then, on
+        the CPU target only (Ascend reuses these passes but multiplies on its cube), MatMul epilogue fusion."""
+        return list(PASSES) + (list(EPILOGUE_PASSES) if self.target == "CPU" else [])
 
     def library(self):
         if self._library is None:

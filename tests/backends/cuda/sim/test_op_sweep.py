@@ -22,8 +22,9 @@ _spec = importlib.util.spec_from_file_location("gpu_sweep_op_definitions", _DEFS
 defs = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(defs)  # the CPU sweep's cases and its compile-one-op helper
 
-# Ops that exist for one other target only: the graph passes that insert them run on that target alone.
-OTHER_TARGET_ONLY = {"TransData": "Ascend"}
+# Ops that exist for one other target only: the graph passes that insert them run on that target alone
+# (MatMulEpilogue: made only by the CPU's epilogue-fusion pass, backends/cpu/epilogue.py).
+OTHER_TARGET_ONLY = {"TransData": "Ascend", "MatMulEpilogue": "CPU"}
 
 
 @pytest.fixture(autouse=True)
