@@ -37,6 +37,19 @@ class BatchNormNet(nn.Cell):
         return self.fc(self.flatten(self.relu(self.bn(self.conv(x)))))
 
 
+class TinyMLP(nn.Cell):
+    """Dense(8,16) -> ReLU -> Dense(16,4): the smallest MLP (the GPU simulator's tests)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Dense(8, 16)
+        self.fc2 = nn.Dense(16, 4)
+        self.relu = nn.ReLU()
+
+    def construct(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
 class MLP(nn.Cell):
     """The case's notes: Dense(32,64) -> ReLU -> Dense(64,32) -> ReLU -> Dense(32,10)."""
 

@@ -1,21 +1,17 @@
 """The op sweep of ``tests/ops`` on the GPU target in numba's CUDA simulator: every op case compiles and
 runs on the GPU and agrees with the op's numpy reference; and every op has a GPU kernel or a scalar body
 (or needs no kernel: views, fused kinds generated per graph, host ops). Run by ``../test_gpu_target.py``
-with NUMBA_ENABLE_CUDASIM=1 set before numba is imported; skipped otherwise."""
+with NUMBA_ENABLE_CUDASIM=1 set before numba is imported; not collected otherwise (conftest.py)."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
-
-import minispore as ms  # noqa: E402
-from minispore.backends.base import MissingKernelError, kernel_for  # noqa: E402
-from minispore.ops.registry import OPS  # noqa: E402
+import minispore as ms
+from minispore.backends.base import MissingKernelError, kernel_for
+from minispore.ops.registry import OPS
 
 _DEFS = Path(__file__).resolve().parents[3] / "ops" / "test_op_definitions.py"
 _spec = importlib.util.spec_from_file_location("gpu_sweep_op_definitions", _DEFS)

@@ -2,36 +2,17 @@
 NUMBA_ENABLE_CUDASIM=1): an MLP trained with automatic mixed precision and loss scaling gives the CPU's
 losses and parameters (rtol 1e-5). Both targets keep float16 in memory, compute in float32 and round once
 per store (elementwise kernels load float16 as float32; other arithmetic kernels run between Casts,
-``backends/half_passes.py``), so their numbers agree. Skipped outside the simulator."""
+``backends/half_passes.py``), so their numbers agree. Collected only in the simulator (conftest.py)."""
 
-import os
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
+import minispore as ms
+from minispore import Tensor, nn, ops
+from minispore.nn.initializer import set_seed
 
-import minispore as ms  # noqa: E402
-from minispore import Tensor, nn, ops  # noqa: E402
-from minispore.nn.initializer import set_seed  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_context():
-    yield
-    ms.set_context(device_target="CPU")
-
-
-class MLP(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Dense(8, 16)
-        self.fc2 = nn.Dense(16, 4)
-        self.relu = nn.ReLU()
-
-    def construct(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
+from golden.networks import TinyMLP
 
 
 def _o2_dynamic():
@@ -54,7 +35,7 @@ def _train(target, case, steps=3):
     ms.set_context(device_target=target)
     set_seed(0)
     level, manager, optimizer_scale = CASES[case]()
-    net = MLP()
+    net = TinyMLP()
     rng = np.random.default_rng(0)
     x = Tensor(rng.normal(size=(4, 8)).astype(np.float32))
     y = Tensor(rng.integers(0, 4, 4).astype(np.int32))

@@ -1,5 +1,5 @@
 """The simulator's GEMM and the tiled one give the same bits (run by ``../test_gpu_target.py`` with
-NUMBA_ENABLE_CUDASIM=1 set before numba is imported; skipped otherwise).
+NUMBA_ENABLE_CUDASIM=1 set before numba is imported; not collected otherwise: conftest.py).
 
 In the simulator the GPU target multiplies with ``gemm_rows_kernel`` (one thread per output, no shared
 memory: every ``syncthreads`` of the tiled kernel is a round of Python-thread switches there), while a
@@ -8,17 +8,12 @@ tiled one adds exact zeros past k's end. This checks they agree bit for bit, and
 that are no multiple of the tile, with each transpose flag, a shared (batch-1) operand, k = 0 and both
 float dtypes, so the networks the simulator trains say what the tiled kernel would compute."""
 
-import os
 
 import numpy as np
 import pytest
+from numba import cuda
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
-
-from numba import cuda  # noqa: E402
-
-from minispore.backends.cuda.kernels.linalg import TILE, gemm  # noqa: E402
+from minispore.backends.cuda.kernels.linalg import TILE, gemm
 
 # (batch of a, batch of b, m, k, n, transpose_a, transpose_b)
 SHAPES = [(1, 1, TILE + 3, 2 * TILE + 1, TILE - 3, False, False),

@@ -2,25 +2,15 @@
 is imported), the GPU target draws the CPU's dropout masks bit for bit (Philox-4x32-10 under the same key and
 counters) and applies the row-sparse optimizer updates of an ``nn.Embedding`` table (LazyAdam, FTRL) as the
 CPU does: a net trained on both targets gives the same losses and parameters (rtol 1e-5). Tiny shapes: the
-simulator runs each CUDA thread as a Python thread. Skipped outside the simulator."""
+simulator runs each CUDA thread as a Python thread. Collected only in the simulator (conftest.py)."""
 
-import os
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
-
-import minispore as ms  # noqa: E402
-from minispore import Tensor, nn  # noqa: E402
-from minispore.nn.initializer import set_seed  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_context():
-    yield
-    ms.set_context(device_target="CPU")
+import minispore as ms
+from minispore import Tensor, nn
+from minispore.nn.initializer import set_seed
 
 
 class DropoutMLP(nn.Cell):

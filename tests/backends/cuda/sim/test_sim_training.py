@@ -1,39 +1,21 @@
 """In numba's CUDA simulator (run by ``../test_gpu_target.py`` with NUMBA_ENABLE_CUDASIM=1 set before numba
 is imported), the GPU target trains an MLP with Adam + weight decay, LeNet-5 (examples/lenet.py, batch 2)
 and a conv + BatchNorm2d + AvgPool2d net with Momentum to the CPU's losses and parameters (rtol 1e-5).
-Small batches and few steps: the simulator runs each CUDA thread as a Python thread. Skipped outside the
+Small batches and few steps: the simulator runs each CUDA thread as a Python thread. Collected only in the
 simulator (the main test process never imports numba.cuda)."""
 
-import os
 
 import numpy as np
 import pytest
 
-if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
-    pytest.skip("GPU simulator tests: run through tests/backends/cuda/test_gpu_target.py", allow_module_level=True)
+import minispore as ms
+from minispore import Tensor, nn
+from minispore.nn.initializer import set_seed
 
-import minispore as ms  # noqa: E402
-from minispore import Tensor, nn  # noqa: E402
-from minispore.nn.initializer import set_seed  # noqa: E402
-
-from golden.networks import LeNet5  # noqa: E402  (the example's LeNet-5, examples/lenet.py)
-
-
-@pytest.fixture(autouse=True)
-def _restore_context():
-    yield
-    ms.set_context(device_target="CPU")
-
-
-class MLP(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Dense(8, 16)
-        self.fc2 = nn.Dense(16, 4)
-        self.relu = nn.ReLU()
-
-    def construct(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
+from golden.networks import (
+    LeNet5,  # (the example's LeNet-5, examples/lenet.py)
+    TinyMLP,
+)
 
 
 class SmallBNNet(nn.Cell):
@@ -67,7 +49,7 @@ def _train(target, make, optimizer, shape, classes, batch, steps):
 
 
 CASES = {
-    "MLP+Adam(weight_decay)": (MLP, lambda p: nn.Adam(p, 0.01, weight_decay=0.01), (8,), 4, 4, 3),
+    "MLP+Adam(weight_decay)": (TinyMLP, lambda p: nn.Adam(p, 0.01, weight_decay=0.01), (8,), 4, 4, 3),
     # LeNet-5 itself (1x32x32) at batch 2: ~30 s in the simulator (its GEMMs: ``gemm_rows_kernel``)
     "LeNet5+Momentum": (LeNet5, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 32, 32), 10, 2, 2),
     "SmallBNNet+Momentum": (SmallBNNet, lambda p: nn.Momentum(p, 0.05, 0.9), (1, 8, 8), 3, 2, 2),
@@ -87,7 +69,7 @@ def test_trains_to_the_cpu_numbers(case):
 
 def test_a_label_out_of_range_is_the_ops_error_not_an_out_of_bounds_access():
     ms.set_context(device_target="GPU")
-    net = MLP()
+    net = TinyMLP()
     loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
     x = Tensor(np.ones((2, 8), np.float32))
     with pytest.raises(ValueError, match="out of range"):
