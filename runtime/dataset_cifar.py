@@ -7,19 +7,13 @@ import os
 
 import numpy as np
 
-from .dataset_sources import _ArraySource, _SourceDataset
+from .dataset_sources import _ArraySource, _SourceDataset, dataset_folder
 
 _RECORD = 1 + 3 * 32 * 32
 
 
 def _read_cifar10(dataset_dir, usage):
-    try:
-        dataset_dir = os.fspath(dataset_dir)
-    except TypeError:
-        raise TypeError(f"For 'Cifar10Dataset', dataset_dir must be a str (a folder path), but got "
-                        f"{type(dataset_dir).__name__}") from None
-    if not os.path.isdir(dataset_dir):
-        raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
+    dataset_dir = dataset_folder(dataset_dir, "Cifar10Dataset")
     key = {"train": "data_batch", "test": "test_batch", "all": "batch"}[usage]
     names = sorted(n for n in os.listdir(dataset_dir) if n.endswith(".bin") and key in n)
     images, labels = [], []

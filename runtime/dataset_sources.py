@@ -254,14 +254,20 @@ def _read_idx(path, magic):
     return np.frombuffer(buf, np.uint8, count, header).reshape(dims)
 
 
-def _read_mnist(dataset_dir, usage):
+def dataset_folder(dataset_dir, op):
+    """``dataset_dir`` as a path string, checked to be an existing folder (MindSpore's messages)."""
     try:
         dataset_dir = os.fspath(dataset_dir)
     except TypeError:
-        raise TypeError(f"For 'MnistDataset', dataset_dir must be a str (a folder path), but got "
+        raise TypeError(f"For '{op}', dataset_dir must be a str (a folder path), but got "
                         f"{type(dataset_dir).__name__}") from None
     if not os.path.isdir(dataset_dir):
         raise ValueError(f"The folder {dataset_dir} does not exist or is not a directory or permission denied!")
+    return dataset_dir
+
+
+def _read_mnist(dataset_dir, usage):
+    dataset_dir = dataset_folder(dataset_dir, "MnistDataset")
     prefixes = {"train": ["train"], "test": ["t10k"], "all": ["train", "t10k"]}[usage]
     names = sorted(os.listdir(dataset_dir))
     images, labels = [], []
