@@ -2,6 +2,8 @@
 
 import hashlib
 
+import numpy as np
+
 from ...graph.opdef import OPS
 from ...ops.memory import available_memory_bytes
 from ..base import Backend, HostStorage, KernelRunError, Plan
@@ -34,7 +36,10 @@ class CpuPlan(Plan):
 
     def run(self, inputs):
         try:
-            return self._step(self._params, inputs, self._consts, self._buffers)
+            # the host kernels' numpy calls (BLAS GEMMs) would print RuntimeWarnings on overflow, which the
+            # numba kernels never do: an overflow shows in the numbers (loss scaling, the non-finite loss warning)
+            with np.errstate(all="ignore"):
+                return self._step(self._params, inputs, self._consts, self._buffers)
         except (ValueError, IndexError) as e:  # a kernel's run-time check (e.g. an index out of range)
             raise KernelRunError(str(e), self._failing_node(e)) from None
 
