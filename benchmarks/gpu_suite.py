@@ -96,37 +96,9 @@ def no_device_reason():
 
 def _minispore(spec):
     """workloads.py's minispore workload on device_target="GPU"; (step, finish)."""
-    import numpy as np
     import workloads
 
-    import minispore as ms
-    from minispore import Parameter, Tensor, nn
-
-    ms.set_context(mode=ms.GRAPH_MODE, device_target="GPU")
-    if spec["kind"] == "adam":
-        params = [Parameter(Tensor(np.zeros(workloads.ADAM_SIZE, np.float32)), name=f"p{i}")
-                  for i in range(workloads.ADAM_TENSORS)]
-        opt = nn.Adam(params, learning_rate=1e-3)
-        grads = tuple(Tensor(g) for g in workloads.adam_grads())
-        return (lambda: opt(grads)), (lambda _: float(params[0].asnumpy()[0]))
-    if spec["kind"] == "lenet":
-        examples = os.path.normpath(os.path.join(HERE, "..", "examples"))
-        if examples not in sys.path:
-            sys.path.insert(0, examples)
-        from lenet import LeNet5
-
-        net = LeNet5()
-        opt = nn.Momentum(net.trainable_params(), 0.01, 0.9)
-    else:
-        layers = []
-        for k, n in zip(workloads.MLP_SIZES[:-1], workloads.MLP_SIZES[1:]):
-            layers += [nn.Dense(k, n), nn.ReLU()]
-        net = nn.SequentialCell(layers[:-1])
-        opt = nn.Adam(net.trainable_params(), learning_rate=1e-3)
-    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
-    train = nn.TrainOneStepCell(nn.WithLossCell(net, loss), opt)
-    x, y = (Tensor(a) for a in workloads.make_data(spec["kind"], spec["batch"]))
-    return (lambda: train(x, y)), (lambda out: float((out[0] if isinstance(out, tuple) else out).asnumpy()))
+    return workloads.minispore_workload(spec, None, "GPU")
 
 
 def _torch(spec, compiled, notes):

@@ -63,7 +63,8 @@ def adam_grads():
 
 def build(framework, name, cache_dir=None, batch=None):
     """``(step, finish)`` for workload ``name`` in ``framework`` (ImportError when it is not installed);
-    ``cache_dir`` is minispore's compile_cache_dir, ``batch`` overrides the workload's batch size."""
+    ``cache_dir`` is minispore's compile_cache_dir, ``batch`` overrides the workload's batch size (on the CPU;
+    gpu_suite.py calls ``minispore_workload`` with device_target="GPU")."""
     spec = dict(WORKLOADS[name])
     if batch is not None:
         spec["batch"] = batch
@@ -72,10 +73,15 @@ def build(framework, name, cache_dir=None, batch=None):
 
 # ----------------------------------------------------------------------------------------- minispore
 def _minispore(spec, cache_dir):
+    return minispore_workload(spec, cache_dir, "CPU")
+
+
+def minispore_workload(spec, cache_dir, device_target):
+    """``(step, finish)`` of workload ``spec`` on minispore's ``device_target``."""
     import minispore as ms
     from minispore import Parameter, Tensor, nn
 
-    ms.set_context(mode=ms.GRAPH_MODE, device_target="CPU")
+    ms.set_context(mode=ms.GRAPH_MODE, device_target=device_target)
     if cache_dir:
         ms.set_context(compile_cache_dir=cache_dir)
     if spec["kind"] == "adam":
