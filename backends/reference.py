@@ -18,6 +18,7 @@ class ReferencePlan(Plan):
         self.graph = schedule.graph
         self._launches = schedule.launches
         self._params = None
+        self.failed_node = None  # the node whose reference raised during the last run
 
     def bind(self, handles):
         self._params = list(handles)
@@ -33,8 +34,10 @@ class ReferencePlan(Plan):
             elif launch.kind is LaunchKind.CONST:
                 values[n.id] = n.value
             else:  # (Assign's and fused ops' references write into the Parameter arrays in place)
+                self.failed_node = n
                 out = OPS[n.op].reference(*[values[i] for i in launch.inputs], **n.attrs)
                 values[n.id] = np.asarray(out).astype(n.dtype, copy=False).reshape(n.shape)
+        self.failed_node = None
         return [np.array(values[o.id], copy=True) for o in self.graph.outputs]
 
 

@@ -79,18 +79,28 @@ def child(framework, cache_dir, threads, steps, pinned=True):
     step, finish = workloads.build(framework, "A", cache_dir=cache_dir)
     loss = finish(step())
     t_first = time.time()
-    for _ in range(steps):
+    t_second = None
+    for i in range(steps):
         last = step()
+        if i == 0:
+            finish(last)
+            t_second = time.time()
     if steps:
         finish(last)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     rss_mb = rss * (1 if sys.platform == "darwin" else 1024) / 1e6
-    print(json.dumps({"t_import": t_import, "t_first": t_first, "loss": loss, "rss_mb": rss_mb}))
+    print(json.dumps({"t_import": t_import, "t_first": t_first, "t_second": t_second or t_first, "loss": loss,
+                      "rss_mb": rss_mb}))
 
 
-def run_child(framework, threads, steps, cache_dir=None, pinned=True):
-    """Spawn one child; returns {'first_s', 'import_s', 'rss_mb'} (times measured from the spawn)."""
-    env = dict(os.environ, **thread_env(threads))
+FIRST_CALL = ", compiled at the first call"  # the case-name suffix of the runs with background_compile off
+
+
+def run_child(framework, threads, steps, cache_dir=None, pinned=True, background=True):
+    """Spawn one child; returns {'first_s', 'second_s', 'import_s', 'rss_mb'} (times measured from the spawn).
+    ``background=False``: minispore compiles every kernel at the first call (MINISPORE_BACKGROUND_COMPILE=0)
+    instead of running the first step on the reference executor while they compile."""
+    env = dict(os.environ, **thread_env(threads), MINISPORE_BACKGROUND_COMPILE="1" if background else "0")
     env.pop("NUMBA_CACHE_DIR", None)
     cmd = [sys.executable, os.path.abspath(__file__), "--child", framework, "--threads", str(threads),
            "--steps", str(steps)] + ([] if pinned else ["--no-pin"])
@@ -101,7 +111,8 @@ def run_child(framework, threads, steps, cache_dir=None, pinned=True):
     if r.returncode:
         raise RuntimeError(f"{framework} startup child failed:\n{r.stderr[-3000:]}")
     got = json.loads(r.stdout.strip().splitlines()[-1])
-    return {"first_s": got["t_first"] - t0, "import_s": got["t_import"] - t0, "rss_mb": got["rss_mb"]}
+    return {"first_s": got["t_first"] - t0, "second_s": got["t_second"] - t0, "import_s": got["t_import"] - t0,
+            "rss_mb": got["rss_mb"]}
 
 
 def installed(framework):
@@ -112,8 +123,10 @@ def installed(framework):
 
 
 def measure(threads=1, repeats=3, steps=50, frameworks=("minispore", "torch", "jax"), log=print, pinned=True):
-    """Medians over ``repeats``: {case: {'first_s', 'import_s', 'rss_mb'}} with cases
-    'minispore cold', 'minispore warm', 'torch', 'jax' (those installed); failures as {'error': msg}."""
+    """Medians over ``repeats``: {case: {'first_s', 'second_s', 'import_s', 'rss_mb'}} with cases
+    'minispore cold', 'minispore warm', 'minispore cold, compiled at the first call' (the same, all kernels compiled
+    before the first step: background_compile off), 'minispore warm, compiled at the first call', 'torch', 'jax'
+    (those installed); failures as {'error': msg}."""
     samples, errors = {}, {}
 
     def record(case, fn):
@@ -128,12 +141,14 @@ def measure(threads=1, repeats=3, steps=50, frameworks=("minispore", "torch", "j
     for i in range(repeats):
         log(f"  startup repeat {i + 1}/{repeats}")
         if "minispore" in frameworks and installed("minispore"):
-            cache = tempfile.mkdtemp(prefix="minispore-startup-")
-            try:
-                record("minispore cold", lambda cache=cache: run_child("minispore", threads, steps, cache, pinned))
-                record("minispore warm", lambda cache=cache: run_child("minispore", threads, steps, cache, pinned))
-            finally:
-                shutil.rmtree(cache, ignore_errors=True)
+            for background, suffix in ((True, ""), (False, FIRST_CALL)):
+                cache = tempfile.mkdtemp(prefix="minispore-startup-")
+                try:
+                    for case in ("cold", "warm"):
+                        record(f"minispore {case}{suffix}", lambda cache=cache, b=background: run_child(
+                            "minispore", threads, steps, cache, pinned, b))
+                finally:
+                    shutil.rmtree(cache, ignore_errors=True)
         for fw in ("torch", "jax"):
             if fw in frameworks and installed(fw):
                 record(fw, lambda fw=fw: run_child(fw, threads, steps, pinned=pinned))
@@ -158,13 +173,14 @@ def main():
         return
     res = measure(args.threads, args.repeats, args.steps, pinned=not args.no_pin)
     print(f"\nmedian of {args.repeats}, {args.threads} thread(s)")
-    print("| case | spawn -> imports done (s) | spawn -> end of first step (s) | peak RSS (MB) |")
-    print("|---|---|---|---|")
+    print("| case | spawn -> imports done (s) | spawn -> end of first step (s) | spawn -> end of second step (s) "
+          "| peak RSS (MB) |")
+    print("|---|---|---|---|---|")
     for case, r in res.items():
         if "error" in r:
-            print(f"| {case} | failed: {r['error']} | | |")
+            print(f"| {case} | failed: {r['error']} | | | |")
         else:
-            print(f"| {case} | {r['import_s']:.2f} | {r['first_s']:.2f} | {r['rss_mb']:.0f} |")
+            print(f"| {case} | {r['import_s']:.2f} | {r['first_s']:.2f} | {r['second_s']:.2f} | {r['rss_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -329,6 +329,12 @@ def startup_table(st):
              f"{res('minispore warm', 'first_s', START_TARGETS['warm'])} |",
              f"| of which interpreter + imports (s) | {get('minispore warm', 'import_s')} | "
              f"{get('torch', 'import_s')} | {get('jax', 'import_s')} | | |",
+             f"| spawn -> end of second step, cold / warm (s) | {get('minispore cold', 'second_s')} / "
+             f"{get('minispore warm', 'second_s')} | {get('torch', 'second_s')} | {get('jax', 'second_s')} | | |",
+             f"| the same with every kernel compiled at the first call (background_compile=False): first step "
+             f"cold / warm (s) | {get('minispore cold' + startup.FIRST_CALL, 'first_s')} / "
+             f"{get('minispore warm' + startup.FIRST_CALL, 'first_s')} "
+             f"| | | | |",
              f"| peak RSS of the LeNet-5 run (MB) | {get('minispore warm', 'rss_mb')} "
              f"(cold {get('minispore cold', 'rss_mb')}) | {get('torch', 'rss_mb')} | {get('jax', 'rss_mb')} | "
              f"< {START_TARGETS['rss']:.0f} MB | {res('minispore warm', 'rss_mb', START_TARGETS['rss'])} |"]

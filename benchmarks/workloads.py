@@ -82,6 +82,9 @@ def minispore_workload(spec, cache_dir, device_target):
     from minispore import Parameter, Tensor, nn
 
     ms.set_context(mode=ms.GRAPH_MODE, device_target=device_target)
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))  # (the suite's thread_env sets it for every framework)
+    if device_target == "CPU" and threads > 1:  # more than one core: minispore's opt-in parallel kernels
+        ms.set_context(cpu_parallel=True, cpu_threads=threads)
     if cache_dir:
         ms.set_context(compile_cache_dir=cache_dir)
     if spec["kind"] == "adam":

@@ -26,6 +26,10 @@ _DEFAULTS = {
     "executor": "compiled",
     "cpu_parallel": False,
     "cpu_threads": None,
+    # the first step of a CPU graph on the reference executor while its kernels compile (backends/cpu/deferred.py);
+    # MINISPORE_BACKGROUND_COMPILE=0 turns it off for a whole process tree (the test suite does: its kernel tests
+    # must run the kernels from the first call)
+    "background_compile": os.environ.get("MINISPORE_BACKGROUND_COMPILE", "1") != "0",
     "ascend_config": None,
     "max_device_memory": None,
 }
@@ -43,6 +47,8 @@ def set_context(**kwargs):
     ``("fuse_elementwise",)``: for checking that a pass keeps results identical), ``cpu_parallel``
     (opt-in: large elementwise and fused kernels run as prange loops; same numbers as serial),
     ``cpu_threads`` (threads for those loops and for BLAS; default all cores when parallel),
+    ``background_compile`` (default True: on the CPU target a graph's first step runs with the ops' numpy
+    references while numba compiles its kernels in a background thread; later steps run the kernels),
     ``executor`` ('compiled', or 'reference' to run graphs with the ops' numpy references: a test oracle),
     ``ascend_config`` ({"precision_mode": ...} on the Ascend target), ``max_device_memory`` ("30GB": the
     simulated Ascend's device memory, default 32GB)."""
@@ -66,6 +72,8 @@ def set_context(**kwargs):
                 raise ValueError(f"For 'set_context', unknown pass(es) {sorted(unknown)}; passes: {known}")
         if key == "executor" and value not in ("compiled", "reference"):
             raise ValueError(f"For 'set_context', executor must be 'compiled' or 'reference', got {value!r}")
+        if key == "background_compile" and not isinstance(value, bool):
+            raise ValueError(f"For 'set_context', background_compile must be a bool, got {value!r}")
         if key == "cpu_threads" and value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                                            or value < 1):
             raise ValueError(f"For 'set_context', cpu_threads must be a positive int or None, got {value!r}")

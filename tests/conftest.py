@@ -10,3 +10,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+# Kernel tests must run the kernels from a graph's first call: no first step on the reference executor
+# (set_context(background_compile=...)); set in the environment so that the suite's subprocesses (MPI ranks,
+# the GPU simulator, cache tests) inherit it. tests/runtime/test_background_compile.py turns it on.
+os.environ.setdefault("MINISPORE_BACKGROUND_COMPILE", "0")

@@ -9,6 +9,7 @@ from ...ops.memory import available_memory_bytes
 from ..base import Backend, HostStorage, KernelRunError, Plan
 from ..lower import check_memory
 from . import f16, kernel_library, kernels, threading  # noqa: F401  (importing kernels registers every CPU kernel)
+from .deferred import EMIT_LOCK, DeferredPlan, deferrable
 from .emit import step_source
 from .epilogue import PASSES as EPILOGUE_PASSES
 from .passes import PASSES
@@ -66,10 +67,12 @@ class CpuPlan(Plan):
 
 class CpuBackend(Backend):
     """Options (``set_context``): ``cpu_parallel`` (prange in large elementwise and fused kernels, from a
-    separate parallel kernel library), ``cpu_threads`` (threads for those loops and for BLAS)."""
+    separate parallel kernel library), ``cpu_threads`` (threads for those loops and for BLAS),
+    ``background_compile`` (a graph's first step runs on the reference executor while its kernels compile:
+    deferred.py)."""
 
     target = "CPU"
-    context_keys = ("cpu_parallel", "cpu_threads")
+    context_keys = ("cpu_parallel", "cpu_threads", "background_compile")
     shared_pass_names = tuple(name for name, _ in PASSES)  # (the ones the Ascend target reuses)
     pass_names = shared_pass_names + tuple(name for name, _ in EPILOGUE_PASSES)
 
@@ -95,6 +98,12 @@ class CpuBackend(Backend):
         return self._library
 
     def emit(self, schedule):
+        if self.target == "CPU" and self.options["background_compile"] and deferrable(schedule):
+            return DeferredPlan(schedule, self._emit_now)
+        with EMIT_LOCK:
+            return self._emit_now(schedule)
+
+    def _emit_now(self, schedule):
         lib = self.library()
         src = step_source(schedule, self.parallel)
         fused_mod, fused_source = self._fused_module(src, lib)
@@ -121,7 +130,7 @@ class CpuBackend(Backend):
         source = (f'"""minispore fused kernels (generated; do not edit). {digest}, kernels {lib.__name__}"""\n'
                   f"import math  # noqa: F401\nimport sys\n\nimport numpy as np  # noqa: F401\n"
                   f"from numba import njit, prange  # noqa: F401\n\n"
-                  f"from {f16.__name__} import {helpers}  # noqa: F401  (16-bit float helpers {f16.VERSION})\n"
+                  f"from {f16.INTRINSICS} import {helpers}  # noqa: F401  (16-bit float helpers {f16.VERSION})\n"
                   f"_lib = sys.modules[{lib.__name__!r}]\nPARALLEL_MIN = _lib.PARALLEL_MIN\n{imports}\n\n{fused}\n")
         return self.cache.module("fused", digest, source)[0], source
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from minispore.backends.cpu.f16 import b2f, b16, f2b, f2h, h2f, h16
+from minispore.backends.cpu.f16_intrinsics import b2f, b16, f2b, f2h, h2f, h16
 
 ALL16 = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16)
 

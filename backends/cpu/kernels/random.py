@@ -8,11 +8,14 @@ of threads.
 """
 
 import numpy as np
-from numba import prange
 
 from ....ops.random_ops import dropout_mask_args, philox4x32_10, philox_uniform
 from ...base import kernel
 from ..kernel_library import PARALLEL_MIN
+
+# The kernel is compiled inside the kernel library, whose header imports numba's prange; this module only
+# holds its source, and as plain Python prange is range (so ``import minispore`` does not need numba).
+prange = range
 
 
 def dropout_mask_block(of, b, step, k0, k1, keep_prob, scale):
