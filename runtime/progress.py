@@ -4,8 +4,9 @@ On a terminal (the output is a TTY) each epoch draws one bar:
 
     Epoch 1/3: 120/469 |#####     | 00:04<00:11, loss=0.3412, lr=0.01, scale=65536
 
-step/total, the elapsed time, an ETA computed from the steps after the epoch's first one (the first step
-of a new network compiles it, which would skew the rate), the loss of the last step, the learning rate
+step/total, the elapsed time, an ETA computed from the steps after the epoch's second one (a new network's
+first step runs on the reference executor while its kernels compile, and the second waits for them, which
+would skew the rate), the loss of the last step, the learning rate
 and, when training with a loss-scaling cell (``(loss, overflow, scale)`` outputs), the loss scale.
 
 Off a terminal (CI, a log file, a pipe) there is no bar: it prints MindSpore's lines, LossMonitor's
@@ -122,7 +123,8 @@ class ProgressBar(Callback):
     def on_train_epoch_begin(self, run_context):
         cb_params = run_context.original_args()
         self._epoch_start = time.perf_counter()
-        self._first_done = None  # (time, steps) when the epoch's first step ended
+        self._first_done = None  # (time, steps) when the epoch's second step ended (the ETA's start)
+        self._calls = 0
         self._done = 0
         self._lr_shown = None
         if self._is_bar:
@@ -151,10 +153,11 @@ class ProgressBar(Callback):
         steps = cb_params.batch_num if cb_params.get("dataset_sink_mode") else 1
         self._done += steps
         now = time.perf_counter()
-        if self._first_done is None:
+        self._calls += 1
+        if self._first_done is None and self._calls == 2:
             self._first_done = (now, self._done)
         if self._bar is not None:
-            t0, n0 = self._first_done
+            t0, n0 = self._first_done or (now, self._done)
             if self._done > n0:
                 rate = (now - t0) / (self._done - n0)
                 self._bar.eta_text = _fmt_time(rate * max(cb_params.batch_num - self._done, 0))

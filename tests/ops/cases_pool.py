@@ -30,6 +30,8 @@ _MAX = [
     ((1, 2, 7, 7), _max((2, 3), (1, 2), pad=(1, 0, 1, 1), dilation=(2, 1))),
     ((1, 2, 6, 7), _max((3, 3), (2, 2), ceil_mode=True)),
     ((2, 1, 5, 4), _max((3, 3), (1, 1))),  # overlapping windows share maxima
+    ((1, 2, 8, 9), _max((3, 3), (3, 3))),  # windows tile the input, rows and a column left over
+    ((2, 2, 4, 6), _max((2, 3), (2, 3))),  # tiling, non-square windows
 ]
 
 _AVG = [

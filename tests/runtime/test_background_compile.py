@@ -14,6 +14,11 @@ from minispore import Tensor, nn, ops
 from minispore.backends.cpu import backend as cpu_backend
 from minispore.backends.cpu.deferred import DeferredPlan
 
+from golden import test_optimizer_golden as optimizer_golden
+from golden import test_train_golden as train_golden
+from golden.helpers import load
+from golden.networks import MLP, LeNet5
+
 
 class _ConvNet(nn.Cell):
     def __init__(self):
@@ -155,3 +160,23 @@ def test_the_environment_variable_sets_the_default():
         assert out.stdout.strip() == want, out.stderr
     with pytest.raises(ValueError, match="background_compile must be a bool"):
         ms.set_context(background_compile="yes")
+
+
+# MindSpore's numbers with the first step on the references: the golden optimizer cases (every optimizer, its
+# errors included) and the golden training runs, each run here with background_compile on.
+@pytest.fixture
+def background():
+    ms.set_context(background_compile=True)
+    yield
+    ms.set_context(background_compile=False)
+
+
+@pytest.mark.parametrize("path", optimizer_golden.FILES, ids=[os.path.basename(f)[:-5] for f in optimizer_golden.FILES])
+def test_golden_optimizer_cases(path, background):
+    optimizer_golden.test_optimizer_case(path)
+
+
+@pytest.mark.parametrize("path", train_golden.LENET + train_golden.MLP_CASE, ids=["lenet5", "mlp_adam"])
+def test_golden_training(path, background):
+    case = load(path)
+    train_golden._train_and_compare(case, LeNet5() if "lenet" in path else MLP())
