@@ -2,7 +2,8 @@
 (defined in ``ops/pool.py``, whose docstring gives the window, argmax and divisor rules; their window
 arguments come from ``ops/geometry.py``). Plain top-level functions: the CPU backend jits their
 source, so they may use only ``np``, ``math`` and the helpers listed with them (``conv2d_span``, the
-taps of a window inside the input, is shared geometry from ``ops/geometry.py``)."""
+taps of a window inside the input, is shared geometry from ``ops/geometry.py``). MaxPool and MaxPoolGrad
+are host kernels choosing between two jitted helpers: windows that tile the input, or any geometry."""
 
 import numpy as np
 
@@ -44,11 +45,35 @@ def max_pool_index(x, oh_, ow_, kh, kw, sh, sw, dh, dw, pt, pl):
     return idx
 
 
+def max_pool_windows(x, out, kh, kw, sh, sw, dh, dw, pt, pl):
+    """MaxPool through the first-maximum index of every window (any stride, dilation and padding)."""
+    idx = max_pool_index(x, out.shape[2], out.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
+    x2 = x.reshape((idx.shape[0], x.shape[2] * x.shape[3]))
+    o2 = out.reshape(idx.shape)
+    for nc in range(idx.shape[0]):
+        for t in range(idx.shape[1]):
+            o2[nc, t] = x2[nc, idx[nc, t]]
+
+
+def max_pool_grad_windows(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl):
+    """MaxPoolGrad: dout added at the first maximum of its window (any stride, dilation and padding)."""
+    idx = max_pool_index(x, dout.shape[2], dout.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
+    d2 = dout.reshape(idx.shape)
+    o2 = out.reshape((idx.shape[0], out.shape[2] * out.shape[3]))
+    for nc in range(idx.shape[0]):
+        for t in range(o2.shape[1]):
+            o2[nc, t] = 0
+        for t in range(idx.shape[1]):
+            o2[nc, idx[nc, t]] += d2[nc, t]
+
+
+# ---- windows that tile the input: stride = kernel, no dilation, no padding inside the input ---------------
+
 def max_pool_tiles(x, out, kh, kw):
-    """MaxPool where the windows tile the input (stride = kernel, no dilation, no padding inside the input):
-    per output row, each tap (i, j) is one strided pass over the row's windows that keeps the larger value. A
-    later tap wins only when strictly greater, as in max_pool_index (the first maximum; a NaN first tap stays),
-    and the passes have no branches, so LLVM vectorises them: 3-5x faster than the window loop on LeNet-5."""
+    """MaxPool over tiling windows: per output row, each tap (i, j) is one strided pass over the row's windows
+    that keeps the larger value. A later tap wins only when strictly greater, as in max_pool_index (the first
+    maximum; a NaN first tap stays), and the passes have no branches, so LLVM vectorises them: 3-5x faster
+    than max_pool_windows on LeNet-5's pools."""
     n_, h_, w_ = x.shape[0] * x.shape[1], x.shape[2], x.shape[3]
     oh_, ow_ = out.shape[2], out.shape[3]
     x3 = x.reshape((n_, h_, w_))
@@ -68,33 +93,58 @@ def max_pool_tiles(x, out, kh, kw):
                             o[q] = v if v > o[q] else o[q]
 
 
+def max_pool_grad_tiles(x, dout, out, kh, kw):
+    """MaxPoolGrad over tiling windows: each window's dout goes to its first maximum (the same scan and rule as
+    max_pool_index); no position is in two windows, so it is written, not added, after zeroing."""
+    n_, h_, w_ = x.shape[0] * x.shape[1], x.shape[2], x.shape[3]
+    oh_, ow_ = dout.shape[2], dout.shape[3]
+    x3 = x.reshape((n_, h_, w_))
+    d3 = dout.reshape((n_, oh_, ow_))
+    o3 = out.reshape((n_, h_, w_))
+    for nc in range(n_):
+        for r in range(h_):
+            for c in range(w_):
+                o3[nc, r, c] = 0
+        for p in range(oh_):
+            for q in range(ow_):
+                bi, bj = p * kh, q * kw
+                best = x3[nc, bi, bj]
+                for i in range(p * kh, p * kh + kh):
+                    for j in range(q * kw, q * kw + kw):
+                        if x3[nc, i, j] > best:
+                            best, bi, bj = x3[nc, i, j], i, j
+                o3[nc, bi, bj] = d3[nc, p, q]
+
+
+def _tiling(x, pooled, kh, kw, sh, sw, dh, dw, pt, pl):
+    """Whether the windows tile x: stride = kernel, no dilation, no padding inside the input."""
+    return (sh == kh and sw == kw and dh == 1 and dw == 1 and pt == 0 and pl == 0 and pooled[2] * kh <= x.shape[2]
+            and pooled[3] * kw <= x.shape[3])
+
+
+# MaxPool and MaxPoolGrad are host kernels that call the jitted helper their geometry needs: numba compiles a
+# helper at its first call, so a network whose pools all tile (LeNet-5) never compiles the window-index path
+# (max_pool_index and its helpers: ~2 s of a cold start-up).
 _MAX_HELPERS = (conv2d_span, pool_spans, max_pool_index)
+_MAX_HOST_HELPERS = _MAX_HELPERS + (max_pool_windows, max_pool_grad_windows, max_pool_tiles, max_pool_grad_tiles)
 
 
-@kernel("MaxPool", "CPU", helpers=_MAX_HELPERS + (max_pool_tiles,), args=max_pool_args)
-def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl):
-    if (sh == kh and sw == kw and dh == 1 and dw == 1 and pt == 0 and pl == 0 and out.shape[2] * kh <= x.shape[2]
-            and out.shape[3] * kw <= x.shape[3]):
-        max_pool_tiles(x, out, kh, kw)
-        return
-    idx = max_pool_index(x, out.shape[2], out.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
-    x2 = x.reshape((idx.shape[0], x.shape[2] * x.shape[3]))
-    o2 = out.reshape(idx.shape)
-    for nc in range(idx.shape[0]):
-        for t in range(idx.shape[1]):
-            o2[nc, t] = x2[nc, idx[nc, t]]
+@kernel("MaxPool", "CPU", helpers=_MAX_HOST_HELPERS, args=max_pool_args, jit=False)
+def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, windows, _grad_windows, tiles,
+                    _grad_tiles):
+    if _tiling(x, out.shape, kh, kw, sh, sw, dh, dw, pt, pl):
+        tiles(x, out, kh, kw)
+    else:
+        windows(x, out, kh, kw, sh, sw, dh, dw, pt, pl)
 
 
-@kernel("MaxPoolGrad", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
-def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl):
-    idx = max_pool_index(x, dout.shape[2], dout.shape[3], kh, kw, sh, sw, dh, dw, pt, pl)
-    d2 = dout.reshape(idx.shape)
-    o2 = out.reshape((idx.shape[0], out.shape[2] * out.shape[3]))
-    for nc in range(idx.shape[0]):
-        for t in range(o2.shape[1]):
-            o2[nc, t] = 0
-        for t in range(idx.shape[1]):
-            o2[nc, idx[nc, t]] += d2[nc, t]
+@kernel("MaxPoolGrad", "CPU", helpers=_MAX_HOST_HELPERS, args=max_pool_args, jit=False)
+def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, _windows,
+                         grad_windows, _tiles, grad_tiles):
+    if _tiling(x, dout.shape, kh, kw, sh, sw, dh, dw, pt, pl):
+        grad_tiles(x, dout, out, kh, kw)
+    else:
+        grad_windows(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl)
 
 
 @kernel("MaxPoolGradGrad", "CPU", helpers=_MAX_HELPERS, args=max_pool_args)
