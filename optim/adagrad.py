@@ -12,9 +12,8 @@ class Adagrad(Optimizer):
     .. math::
         h = h + g^2 \;\text{(when update_slots)},\quad w = w - \alpha \frac{g}{\sqrt{h}}
 
-    (no epsilon). MindSpore's CPU kernel ignores ``update_slots=False`` and always updates the
-    accumulator; minispore implements the documented behaviour: with ``update_slots=False`` the
-    accumulator stays at its initial value. State: ``accum.<name>``.
+    (no epsilon). ``update_slots`` is checked and kept but, as in MindSpore 2.10's CPU Adagrad kernel,
+    the accumulator is always updated (``update_slots=False`` changes nothing). State: ``accum.<name>``.
     """
 
     def __init__(self, params, accum=0.1, learning_rate=0.001, update_slots=True, loss_scale=1.0,
@@ -26,9 +25,6 @@ class Adagrad(Optimizer):
         self.accum = self._state("accum", init=accum)
 
     def _apply(self, i, param, grad, lr):
-        accum = self.accum[i]
-        if self.update_slots:
-            accum = accum + grad * grad
+        accum = self.accum[i] + grad * grad  # update_slots=False ignored, as MindSpore's CPU kernel
         assign(param, param - lr * grad / ops.sqrt(accum))
-        if self.update_slots:
-            assign(self.accum[i], accum)
+        assign(self.accum[i], accum)
