@@ -95,8 +95,8 @@ __all__ = ["assign", "depend", "stop_gradient"]
 class ApplyMomentum(Primitive):
     """``ApplyMomentum(use_locking=False, use_nesterov=False, gradient_scale=1.0)(variable, accumulation,
     learning_rate, gradient, momentum)``: accumulation = accumulation * momentum + gradient, then
-    variable -= learning_rate * accumulation; both Parameters are written in place. Returns the new variable.
-    ``use_nesterov`` is accepted and ignored, as by MindSpore 2.10's CPU kernel."""
+    variable -= learning_rate * accumulation (use_nesterov: variable -= learning_rate * (gradient +
+    momentum * accumulation)); both Parameters are written in place. Returns the new variable."""
 
     def __init__(self, use_locking=False, use_nesterov=False, gradient_scale=1.0):
         super().__init__()
@@ -113,7 +113,8 @@ class ApplyMomentum(Primitive):
             gradient = gradient * self.gradient_scale
         accum = accumulation * momentum + gradient
         assign(accumulation, accum)
-        return assign(variable, variable - accum * learning_rate)
+        step = gradient + accum * momentum if self.use_nesterov else accum
+        return assign(variable, variable - step * learning_rate)
 
 
 __primitives__ = [ApplyMomentum]

@@ -12,8 +12,9 @@ class Adagrad(Optimizer):
     .. math::
         h = h + g^2 \;\text{(when update_slots)},\quad w = w - \alpha \frac{g}{\sqrt{h}}
 
-    (no epsilon). ``update_slots`` is checked and kept but, as in MindSpore 2.10's CPU Adagrad kernel,
-    the accumulator is always updated (``update_slots=False`` changes nothing). State: ``accum.<name>``.
+    (no epsilon). MindSpore's CPU kernel ignores ``update_slots=False`` and always updates the
+    accumulator; minispore implements the documented behaviour: with ``update_slots=False`` the
+    accumulator stays at its initial value. State: ``accum.<name>``.
     """
 
     def __init__(self, params, accum=0.1, learning_rate=0.001, update_slots=True, loss_scale=1.0,
@@ -25,6 +26,9 @@ class Adagrad(Optimizer):
         self.accum = self._state("accum", init=accum)
 
     def _apply(self, i, param, grad, lr):
-        accum = self.accum[i] + grad * grad  # update_slots=False ignored, as MindSpore's CPU kernel
+        accum = self.accum[i]
+        if self.update_slots:
+            accum = accum + grad * grad
         assign(param, param - lr * grad / ops.sqrt(accum))
-        assign(self.accum[i], accum)
+        if self.update_slots:
+            assign(self.accum[i], accum)

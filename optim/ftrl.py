@@ -14,19 +14,18 @@ class FTRL(Optimizer):
     .. math::
         m' = m + g^2;\quad
         u = u + g - \frac{m'^{-p} - m^{-p}}{lr} w;\quad
-        w = \begin{cases} \dfrac{l_1 - u}{m'^{-p} / lr + 2 l_2} & |u| > l_1 \\
+        w = \begin{cases} \dfrac{\mathrm{sign}(u)\, l_1 - u}{m'^{-p} / lr + 2 l_2} & |u| > l_1 \\
                           0 & \text{otherwise} \end{cases};\quad m = m'
 
-    This is MindSpore 2.10's CPU ApplyFtrl kernel: its documentation has ``sign(u) * l1 - u`` in the
-    numerator, the kernel computes ``l1 - u`` (they differ where u < -l1 and l1 > 0).
+    MindSpore's CPU kernel drops the ``sign(u)`` factor when ``l1 > 0`` (it computes
+    ``(l1 - u) / ...``); minispore implements the documented formula above.
 
     The learning rate must be a fixed positive float: MindSpore rejects dynamic and per-group
     learning rates for FTRL. Without parameter groups, weight decay applies to EVERY parameter (FTRL
     does not use the 'beta'/'gamma' name filter). State: ``moments.<name>`` (m), ``linear.<name>`` (u).
 
     A sparse gradient (RowTensor, e.g. an ``nn.Embedding`` table's) updates w, m and u only on the
-    rows present, repeated rows summed first (MindSpore's SparseApplyFtrl), with the documented numerator
-    ``sign(u) * l1 - u`` (that kernel keeps the sign).
+    rows present, repeated rows summed first (MindSpore's SparseApplyFtrl), with the formula above.
     """
 
     _dynamic_weight_decay = False  # applies its own decay from a float
@@ -57,7 +56,7 @@ class FTRL(Optimizer):
         pow_new = ops.pow(new_accum, -self.lr_power)
         linear = self.linear[i] + grad - (pow_new - ops.pow(accum, -self.lr_power)) / lr * param
         quadratic = pow_new / lr + 2.0 * self.l2
-        shrunk = (self.l1 - linear) / quadratic  # MindSpore's CPU ApplyFtrl: no sign(linear) on l1
+        shrunk = (ops.sign(linear) * self.l1 - linear) / quadratic
         assign(param, ops.select(ops.abs(linear) > self.l1, shrunk, ops.zeros_like(param)))
         assign(self.linear[i], linear)
         assign(self.moments[i], new_accum)

@@ -6,10 +6,10 @@ from .validate import check_bool, check_float
 
 
 class Momentum(Optimizer):
-    """accum = momentum * accum + g;  w -= lr * accum.
+    """accum = momentum * accum + g;  w -= lr * accum
+    (use_nesterov: w -= lr * (g + momentum * accum)).
 
-    ``use_nesterov`` is checked and kept but, as in MindSpore 2.10's CPU ApplyMomentum kernel, does not
-    change the update (the documented Nesterov form w -= lr * (g + momentum * accum) is not applied).
+    MindSpore's CPU kernel ignores ``use_nesterov``; minispore implements the documented formula.
     State: ``moments.<param name>``.
     """
 
@@ -25,4 +25,5 @@ class Momentum(Optimizer):
     def _apply(self, i, param, grad, lr):
         accum = self.moments[i] * self.momentum + grad
         assign(self.moments[i], accum)
-        assign(param, param - accum * lr)  # use_nesterov ignored, as MindSpore's CPU kernel
+        step = grad + accum * self.momentum if self.use_nesterov else accum
+        assign(param, param - step * lr)

@@ -200,9 +200,7 @@ class NumpyFtrl:
         new = a[rows] + g * g
         u[rows] += g - (new ** -self.p - a[rows] ** -self.p) / lr * w[rows]
         quad = new ** -self.p / lr + 2 * self.l2
-        # the table (k == 0) by SparseApplyFtrl: sign(u) * l1 - u; w and bias by MindSpore's CPU ApplyFtrl: l1 - u
-        num = (np.sign(u[rows]) * self.l1 if k == 0 else self.l1) - u[rows]
-        w[rows] = np.where(np.abs(u[rows]) > self.l1, num / quad, 0.0)
+        w[rows] = np.where(np.abs(u[rows]) > self.l1, (np.sign(u[rows]) * self.l1 - u[rows]) / quad, 0.0)
         a[rows] = new
 
 
