@@ -342,15 +342,25 @@ def _single_axis(axis, ndim):
 
 def _first_extreme(x, axis, keepdims, want_max):
     """MindSpore's ArgMaxWithValue / ArgMinWithValue value along one axis: the element at the first maximum
-    (minimum) index, picked as sum(select(index == iota, x, 0)), so its gradient goes to that element only."""
+    (minimum) index. The others are replaced by the dtype's lowest (highest) value before the reduction, so its
+    gradient goes to that element only and its value is exact (a -0.0 stays -0.0)."""
     F = _F()
     n = x.shape[int(axis) % x.ndim]
     idx = (F.argmax if want_max else F.argmin)(x, axis, True)
     shape = [1] * x.ndim
     shape[int(axis) % x.ndim] = n
     iota = Tensor(np.arange(n, dtype=idx.dtype.np).reshape(shape))
-    picked = F.select(F.equal(idx, iota), x, F.zeros_like(x))
-    return F.reduce_sum(picked, axis, keepdims)
+    dt = np.dtype(x.dtype.np)
+    info = np.finfo(dt) if dt.kind == "f" else np.iinfo(dt) if dt.kind in "iu" else None
+    if info is None:  # (bool)
+        fill = not want_max
+    elif dt.kind == "f":
+        fill = -np.inf if want_max else np.inf
+    else:
+        fill = info.min if want_max else info.max
+    others = F.fill(x.dtype, tuple(x.shape), fill)
+    picked = F.select(F.equal(idx, iota), x, others)
+    return (F.reduce_max if want_max else F.reduce_min)(picked, axis, keepdims)
 
 
 def initializer(init, shape=None, dtype=mstype.float32):
