@@ -277,9 +277,18 @@ class Tensor:
         return _F().reduce_mean(self, axis, keep_dims)
 
     def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis``. As MindSpore's Tensor.max: with no axis or a tuple of axes it is ReduceMax
+        (the gradient is split among tied maxima); with one int axis it is ArgMaxWithValue (the whole
+        gradient goes to the first maximum along the axis)."""
+        if _single_axis(axis, self.ndim):
+            return _first_extreme(self, axis, keepdims, True)
         return _F().reduce_max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """Minimum over ``axis``; as ``max`` (one int axis: ArgMinWithValue, the gradient goes to the first
+        minimum)."""
+        if _single_axis(axis, self.ndim):
+            return _first_extreme(self, axis, keepdims, False)
         return _F().reduce_min(self, axis, keepdims)
 
     def reshape(self, *shape):
@@ -325,6 +334,33 @@ class Tensor:
     def argmax(self, axis=None, keepdims=False):
         """Index of the maximum along ``axis`` (of the flattened Tensor when None), as ``ops.argmax``."""
         return _F().argmax(self, axis, keepdims)
+
+
+def _single_axis(axis, ndim):
+    return ndim > 0 and isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+
+
+def _first_extreme(x, axis, keepdims, want_max):
+    """MindSpore's ArgMaxWithValue / ArgMinWithValue value along one axis: the element at the first maximum
+    (minimum) index. The others are replaced by the dtype's lowest (highest) value before the reduction, so its
+    gradient goes to that element only and its value is exact (a -0.0 stays -0.0)."""
+    F = _F()
+    n = x.shape[int(axis) % x.ndim]
+    idx = (F.argmax if want_max else F.argmin)(x, axis, True)
+    shape = [1] * x.ndim
+    shape[int(axis) % x.ndim] = n
+    iota = Tensor(np.arange(n, dtype=idx.dtype.np).reshape(shape))
+    dt = np.dtype(x.dtype.np)
+    info = np.finfo(dt) if dt.kind == "f" else np.iinfo(dt) if dt.kind in "iu" else None
+    if info is None:  # (bool)
+        fill = not want_max
+    elif dt.kind == "f":
+        fill = -np.inf if want_max else np.inf
+    else:
+        fill = info.min if want_max else info.max
+    others = F.fill(x.dtype, tuple(x.shape), fill)
+    picked = F.select(F.equal(idx, iota), x, others)
+    return (F.reduce_max if want_max else F.reduce_min)(picked, axis, keepdims)
 
 
 def initializer(init, shape=None, dtype=mstype.float32):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..graph import dtype as mstype
-from .arithmetic import cast, ones_like, select
+from .arithmetic import cast, equal, greater_equal, logical_and, select, zeros_like
 from .elementwise_base import elementwise, promote
 from .primitive_base import Primitive, simple_primitive
 from .reduce import unbroadcast
@@ -80,10 +80,11 @@ def _pow_grad(ctx, ins, out, d):
     if ctx.needs[0]:
         dx = unbroadcast(d * y * pow(x, y - 1), x.shape)
     if ctx.needs[1]:
-        # d(x^y)/dy = x^y log(x). Like MindSpore's bprop, non-positive bases use log(1) = 0 in place of
-        # log(x) (MindSpore leaves x == 0 as log(0), giving NaN there; 0 is the limit for y > 0).
-        safe_x = select(x > 0, x, ones_like(x))
-        dy = unbroadcast(d * out * log(safe_x), y.shape)
+        # MindSpore 2.10's Pow bprop: d(x^y)/dy = x^y log(x) * dout, except 0 where x == 0 and y >= 0 (the
+        # limit; 0 * log(0) would be NaN). Negative bases give NaN (log(x < 0)); x == 0 with y < 0 gives
+        # inf * -inf = -inf.
+        zero_base = logical_and(equal(x, 0), greater_equal(y, 0))
+        dy = unbroadcast(select(zero_base, zeros_like(out), out * log(x) * d), y.shape)
     return [dx, dy]
 
 
@@ -116,8 +117,8 @@ def _float(x):
 def pow(input, exponent):
     """out = input ** exponent (broadcasting; either may be a Python number).
 
-    Gradients: d/dinput = exponent * input^(exponent - 1); d/dexponent = out * log(input) (0 where
-    input <= 0)."""
+    Gradients: d/dinput = exponent * input^(exponent - 1); d/dexponent = out * log(input), 0 where input == 0
+    and exponent >= 0 (MindSpore's rule: NaN for a negative input, -inf for 0 ** negative)."""
     x, y = promote(input, exponent)
     return apply("Pow", x, y)
 
