@@ -38,6 +38,7 @@ MAX_FLOPS = 2e9
 # The warm-up step runs on copies of the parameters (it must not update the user's); above this their copy
 # costs more memory than the wait is worth.
 MAX_PARAM_BYTES = 256 << 20
+NOTICE_SECONDS = 1.0  # a longer wait for the background compile is reported at WARNING
 # Held while a CPU plan's modules are generated and imported (kernel library, fused kernels, step): a module is
 # in sys.modules before its body has run, so a second thread importing it then would see it half made.
 EMIT_LOCK = threading.RLock()
@@ -135,10 +136,7 @@ class DeferredPlan(Plan):
 
     def _ready(self):
         if self._thread is not None:
-            if self._thread.is_alive():
-                logger.info("waiting for the kernels of %s to compile (started after its first step)",
-                            self._schedule.graph.name)
-                self._thread.join()
+            self._wait()
             self._thread = None
             if self._error is not None:
                 error, self._error = self._error, None
@@ -150,3 +148,20 @@ class DeferredPlan(Plan):
             self._plan.bind(self._handles)
             self._bound = self._handles
         return self._plan
+
+    def _wait(self):
+        """Join the compile thread; a wait longer than NOTICE_SECONDS says so at WARNING (stderr when logging is not
+        configured), as the runtime does for a long compile at the first call."""
+        t0 = time.perf_counter()
+        self._thread.join(NOTICE_SECONDS)
+        if not self._thread.is_alive():
+            return
+        name = self._schedule.graph.name
+        logger.warning("minispore: waiting for the kernels of %s to compile (its first step ran without them) ...",
+                       name)
+        self._thread.join()
+        if self._error is None:
+            stats = self._plan.stats()
+            logger.warning("minispore: compiled the kernels of %s (waited %.1f s: %d kernels compiled, %d loaded "
+                           "from the cache)", name, time.perf_counter() - t0, stats["jit_compiled"],
+                           stats["jit_loaded"])

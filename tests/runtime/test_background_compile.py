@@ -2,9 +2,11 @@
 on the reference executor while its kernels compile in a background thread; every later step runs the kernels.
 The numbers match the compiled path's, do not depend on timing, and errors still name the user's line."""
 
+import logging
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import minispore as ms
 from minispore import Tensor, nn, ops
 from minispore.backends.cpu import backend as cpu_backend
+from minispore.backends.cpu import deferred
 from minispore.backends.cpu.deferred import DeferredPlan
 
 from golden import test_optimizer_golden as optimizer_golden
@@ -180,3 +183,24 @@ def test_golden_optimizer_cases(path, background):
 def test_golden_training(path, background):
     case = load(path)
     train_golden._train_and_compare(case, LeNet5() if "lenet" in path else MLP())
+
+
+def test_a_long_wait_for_the_kernels_is_reported(monkeypatch, caplog, background):
+    real = cpu_backend.CpuBackend._emit_now
+
+    def slow(self, schedule):
+        time.sleep(0.5)
+        return real(self, schedule)
+
+    monkeypatch.setattr(cpu_backend.CpuBackend, "_emit_now", slow)
+    monkeypatch.setattr(deferred, "NOTICE_SECONDS", 0.05)
+    net = _ConvNet()
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
+                               nn.SGD(net.trainable_params(), 0.1))
+    data = _data(steps=2)
+    with caplog.at_level(logging.INFO, logger="minispore"):
+        step(*data[0])
+        assert "on the reference executor" in caplog.text and "waiting" not in caplog.text
+        step(*data[1])
+    assert "waiting for the kernels of TrainOneStepCell to compile" in caplog.text
+    assert "compiled the kernels of TrainOneStepCell (waited" in caplog.text
