@@ -42,6 +42,20 @@ def _data(steps=4, batch=6):
              Tensor(rng.integers(0, 5, batch).astype(np.int32))) for _ in range(steps)]
 
 
+@pytest.fixture
+def background():
+    ms.set_context(background_compile=True)
+    yield
+    ms.set_context(background_compile=False)
+
+
+def _sgd_step():
+    """A fresh _ConvNet's TrainOneStepCell (sparse softmax cross-entropy, SGD)."""
+    net = _ConvNet()
+    return nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
+                               nn.SGD(net.trainable_params(), 0.1))
+
+
 def _train(background, data, seed=0):
     ms.set_context(background_compile=background)
     try:
@@ -65,22 +79,15 @@ def test_first_step_on_references_then_kernels_give_the_compiled_numbers():
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
 
 
-def test_the_plan_is_deferred_and_later_steps_run_compiled_kernels():
+def test_the_plan_is_deferred_and_later_steps_run_compiled_kernels(background):
     data = _data(steps=1)
-    ms.set_context(background_compile=True)
-    try:
-        net = _ConvNet()
-        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
-                                   nn.SGD(net.trainable_params(), 0.1))
-        step(*data[0])
-        entries = list(step._compile_cache.entries.values())
-        plan = entries[-1].plan
-        assert isinstance(plan, DeferredPlan)
-        step(*data[0])
-        assert plan._plan is not None and plan.stats()["jit_compiled"] + plan.stats()["jit_loaded"] > 0
-        assert "def step(P, X, C, B)" in plan.source
-    finally:
-        ms.set_context(background_compile=False)
+    step = _sgd_step()
+    step(*data[0])
+    plan = list(step._compile_cache.entries.values())[-1].plan
+    assert isinstance(plan, DeferredPlan)
+    step(*data[0])
+    assert plan._plan is not None and plan.stats()["jit_compiled"] + plan.stats()["jit_loaded"] > 0
+    assert "def step(P, X, C, B)" in plan.source
 
 
 def test_numbers_do_not_depend_on_timing_or_on_kernels_compiled_before():
@@ -92,20 +99,13 @@ def test_numbers_do_not_depend_on_timing_or_on_kernels_compiled_before():
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_bad_label_at_the_first_step_names_the_users_line():
+def test_a_bad_label_at_the_first_step_names_the_users_line(background):
     x, _ = _data(steps=1)[0]
-    ms.set_context(background_compile=True)
-    try:
-        net = _ConvNet()
-        loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
-        step = nn.TrainOneStepCell(nn.WithLossCell(net, loss), nn.SGD(net.trainable_params(), 0.1))
-        with pytest.raises(ValueError, match=r"out of range[\s\S]*test_background_compile.py"):
-            step(x, Tensor(np.full(6, 9, np.int32)))
-    finally:
-        ms.set_context(background_compile=False)
+    with pytest.raises(ValueError, match=r"out of range[\s\S]*test_background_compile.py"):
+        _sgd_step()(x, Tensor(np.full(6, 9, np.int32)))
 
 
-def test_a_failed_background_compile_is_raised_by_the_next_step_and_then_retried(monkeypatch):
+def test_a_failed_background_compile_is_raised_by_the_next_step_and_then_retried(monkeypatch, background):
     real = cpu_backend.CpuBackend._emit_now
     calls = []
 
@@ -117,17 +117,11 @@ def test_a_failed_background_compile_is_raised_by_the_next_step_and_then_retried
 
     monkeypatch.setattr(cpu_backend.CpuBackend, "_emit_now", failing_once)
     data = _data(steps=3)
-    ms.set_context(background_compile=True)
-    try:
-        net = _ConvNet()
-        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
-                                   nn.SGD(net.trainable_params(), 0.1))
-        step(*data[0])
-        with pytest.raises(RuntimeError, match="numba failed"):
-            step(*data[1])
-        assert np.isfinite(step(*data[2]).asnumpy()).all()
-    finally:
-        ms.set_context(background_compile=False)
+    step = _sgd_step()
+    step(*data[0])
+    with pytest.raises(RuntimeError, match="numba failed"):
+        step(*data[1])
+    assert np.isfinite(step(*data[2]).asnumpy()).all()
 
 
 class _Printing(nn.Cell):
@@ -142,16 +136,12 @@ class _Printing(nn.Cell):
         return y
 
 
-def test_graphs_with_host_ops_are_compiled_at_the_first_call(capsys):
-    ms.set_context(background_compile=True)
-    try:
-        net = _Printing()
-        net(Tensor(np.ones((2, 3), np.float32)))
-        plan = list(net._compile_cache.entries.values())[-1].plan
-        assert not isinstance(plan, DeferredPlan)
-        assert capsys.readouterr().out.count("y sum") == 1
-    finally:
-        ms.set_context(background_compile=False)
+def test_graphs_with_host_ops_are_compiled_at_the_first_call(capsys, background):
+    net = _Printing()
+    net(Tensor(np.ones((2, 3), np.float32)))
+    plan = list(net._compile_cache.entries.values())[-1].plan
+    assert not isinstance(plan, DeferredPlan)
+    assert capsys.readouterr().out.count("y sum") == 1
 
 
 def test_the_environment_variable_sets_the_default():
@@ -167,13 +157,6 @@ def test_the_environment_variable_sets_the_default():
 
 # MindSpore's numbers with the first step on the references: the golden optimizer cases (every optimizer, its
 # errors included) and the golden training runs, each run here with background_compile on.
-@pytest.fixture
-def background():
-    ms.set_context(background_compile=True)
-    yield
-    ms.set_context(background_compile=False)
-
-
 @pytest.mark.parametrize("path", optimizer_golden.FILES, ids=[os.path.basename(f)[:-5] for f in optimizer_golden.FILES])
 def test_golden_optimizer_cases(path, background):
     optimizer_golden.test_optimizer_case(path)
@@ -194,9 +177,7 @@ def test_a_long_wait_for_the_kernels_is_reported(monkeypatch, caplog, background
 
     monkeypatch.setattr(cpu_backend.CpuBackend, "_emit_now", slow)
     monkeypatch.setattr(deferred, "NOTICE_SECONDS", 0.05)
-    net = _ConvNet()
-    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
-                               nn.SGD(net.trainable_params(), 0.1))
+    step = _sgd_step()
     data = _data(steps=2)
     with caplog.at_level(logging.INFO, logger="minispore"):
         step(*data[0])
