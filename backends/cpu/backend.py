@@ -98,7 +98,9 @@ class CpuBackend(Backend):
         return self._library
 
     def emit(self, schedule):
-        if self.target == "CPU" and self.options["background_compile"] and deferrable(schedule):
+        # (not with cpu_parallel: numba's workqueue threading layer aborts the process when two threads launch
+        # parallel loops at once, as the warm-up step and another graph's step could)
+        if self.target == "CPU" and self.options["background_compile"] and not self.parallel and deferrable(schedule):
             return DeferredPlan(schedule, self._emit_now)
         with EMIT_LOCK:
             return self._emit_now(schedule)

@@ -14,8 +14,9 @@ the disk cache, so a program gives the same numbers on every run.
 
 Not deferred (the plan compiles at the first call, as before): graphs with host ops (Print, collectives:
 their effects must happen exactly once), 16-bit floats (the CPU stores them as uint16 and rounds once per
-kernel; the references do not), and graphs whose reference step or parameter copies would cost more than the
-wait they save (``MAX_FLOPS``, ``MAX_PARAM_BYTES``).
+kernel; the references do not), graphs whose reference step or parameter copies would cost more than the
+wait they save (``MAX_FLOPS``, ``MAX_PARAM_BYTES``), and anything under ``cpu_parallel`` (numba's workqueue
+threading layer aborts the process when two threads run parallel loops at once).
 """
 
 import logging

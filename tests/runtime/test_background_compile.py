@@ -185,3 +185,13 @@ def test_a_long_wait_for_the_kernels_is_reported(monkeypatch, caplog, background
         step(*data[1])
     assert "waiting for the kernels of TrainOneStepCell to compile" in caplog.text
     assert "compiled the kernels of TrainOneStepCell (waited" in caplog.text
+
+
+def test_parallel_kernels_compile_at_the_first_call(background):
+    ms.set_context(cpu_parallel=True)
+    try:
+        step = _sgd_step()
+        step(*_data(steps=1)[0])
+        assert not isinstance(list(step._compile_cache.entries.values())[-1].plan, DeferredPlan)
+    finally:
+        ms.set_context(cpu_parallel=False)
