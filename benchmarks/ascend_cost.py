@@ -24,7 +24,7 @@ PUBLISHED_IMAGES_PER_S = 2115  # MindSpore 0.5.0-beta, 1 x Ascend 910, ResNet-50
 RESNET50_FORWARD_MACS = 4.1e9  # multiply-adds per 224x224 image (He et al. 2015 call them "FLOPs")
 
 
-def lenet(ms, nn, cost_model):
+def lenet(ms, nn, cost_model, cost_report):
     sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "examples")))
     from lenet import LeNet5
 
@@ -36,7 +36,7 @@ def lenet(ms, nn, cost_model):
     train(x, y)
     graph = train.compiled_graph()
     print("== LeNet-5, batch 32, compiled on the Ascend target ==")
-    print(cost_model.cost_text(graph))
+    print(cost_report.cost_text(graph))
     return cost_model.step_seconds(graph)
 
 
@@ -114,10 +114,10 @@ def main():
 
     import minispore as ms
     from minispore import nn
-    from minispore.backends.ascend import cost_model
+    from minispore.backends.ascend import cost_model, cost_report
 
     ms.set_context(mode=ms.GRAPH_MODE, device_target="Ascend")
-    t = lenet(ms, nn, cost_model)
+    t = lenet(ms, nn, cost_model, cost_report)
     print(f"LeNet-5 batch 32: {t * 1e6:.1f} us per step estimated, {32 / t:,.0f} images/s\n")
     if args.no_resnet:
         return
@@ -128,7 +128,7 @@ def main():
         graph = traced_step(ms, nn, b, amp)
         what = "amp O2 (float16 network, float32 BN)" if amp else "float32 graph, allow_fp32_to_fp16"
         print(f"== ResNet-50 v1.5, batch {b}, {what} ==")
-        print(cost_model.cost_text(graph, top=10))
+        print(cost_report.cost_text(graph, top=10))
         rows.append((f"cost model, {what}", cost_model.step_seconds(graph)))
     published = b / PUBLISHED_IMAGES_PER_S
     print(f"ResNet-50 v1.5, batch {b}, one Ascend 910:")

@@ -13,7 +13,7 @@ from ...graph.session import SESSION
 from ..cpu import kernel_library
 from ..cpu.backend import CpuBackend
 from . import kernels  # noqa: F401  (registers the Ascend kernels)
-from .cost_model import cost_text
+from .cost_report import cost_text
 from .layout import LAYOUT_PASSES
 from .memory import check_device_memory, parse_max_device_memory
 from .precision import DEFAULT_PRECISION_MODE, PRECISION_MODES, precision_pass
