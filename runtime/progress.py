@@ -123,7 +123,7 @@ class ProgressBar(Callback):
     def on_train_epoch_begin(self, run_context):
         cb_params = run_context.original_args()
         self._epoch_start = time.perf_counter()
-        self._first_done = None  # (time, steps) when the epoch's second step ended (the ETA's start)
+        self._eta_start = None  # (time, steps) when the epoch's second step ended (the ETA's start)
         self._calls = 0
         self._done = 0
         self._lr_shown = None
@@ -154,10 +154,10 @@ class ProgressBar(Callback):
         self._done += steps
         now = time.perf_counter()
         self._calls += 1
-        if self._first_done is None and self._calls == 2:
-            self._first_done = (now, self._done)
+        if self._eta_start is None and self._calls == 2:
+            self._eta_start = (now, self._done)
         if self._bar is not None:
-            t0, n0 = self._first_done or (now, self._done)
+            t0, n0 = self._eta_start or (now, self._done)
             if self._done > n0:
                 rate = (now - t0) / (self._done - n0)
                 self._bar.eta_text = _fmt_time(rate * max(cb_params.batch_num - self._done, 0))
