@@ -351,13 +351,12 @@ def _first_extreme(x, axis, keepdims, want_max):
     shape[int(axis) % x.ndim] = n
     iota = Tensor(np.arange(n, dtype=idx.dtype.np).reshape(shape))
     dt = np.dtype(x.dtype.np)
-    info = np.finfo(dt) if dt.kind == "f" else np.iinfo(dt) if dt.kind in "iu" else None
-    if info is None:  # (bool)
-        fill = not want_max
-    elif dt.kind == "f":
+    if dt.kind == "f":
         fill = -np.inf if want_max else np.inf
-    else:
-        fill = info.min if want_max else info.max
+    elif dt.kind in "iu":
+        fill = np.iinfo(dt).min if want_max else np.iinfo(dt).max
+    else:  # (bool)
+        fill = not want_max
     others = F.fill(x.dtype, tuple(x.shape), fill)
     picked = F.select(F.equal(idx, iota), x, others)
     return (F.reduce_max if want_max else F.reduce_min)(picked, axis, keepdims)

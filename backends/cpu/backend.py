@@ -102,10 +102,13 @@ class CpuBackend(Backend):
         # parallel loops at once, as the warm-up step and another graph's step could)
         if self.target == "CPU" and self.options["background_compile"] and not self.parallel and deferrable(schedule):
             return DeferredPlan(schedule, self._emit_now)
-        with EMIT_LOCK:
-            return self._emit_now(schedule)
+        return self._emit_now(schedule)
 
     def _emit_now(self, schedule):
+        with EMIT_LOCK:  # (the background compile emits from its own thread)
+            return self._emit_locked(schedule)
+
+    def _emit_locked(self, schedule):
         lib = self.library()
         src = step_source(schedule, self.parallel)
         fused_mod, fused_source = self._fused_module(src, lib)

@@ -40,9 +40,10 @@ MAX_FLOPS = 2e9
 # costs more memory than the wait is worth.
 MAX_PARAM_BYTES = 256 << 20
 NOTICE_SECONDS = 1.0  # a longer wait for the background compile is reported at WARNING
-# Held while a CPU plan's modules are generated and imported (kernel library, fused kernels, step): a module is
-# in sys.modules before its body has run, so a second thread importing it then would see it half made.
-EMIT_LOCK = threading.RLock()
+# Held by CpuBackend._emit_now while a plan's modules are generated and imported (kernel library, fused kernels,
+# step): a module is in sys.modules before its body has run, so a second thread importing it then would see it
+# half made.
+EMIT_LOCK = threading.Lock()
 
 
 def deferrable(schedule):
@@ -123,8 +124,7 @@ class DeferredPlan(Plan):
     def _compile(self, params, inputs):
         t0 = time.perf_counter()
         try:
-            with EMIT_LOCK:
-                plan = self._emit_now(self._schedule)
+            plan = self._emit_now(self._schedule)
             plan.bind(params)
             plan.run(inputs)
             stats = plan.stats()
@@ -143,8 +143,7 @@ class DeferredPlan(Plan):
                 error, self._error = self._error, None
                 raise error
         if self._plan is None:  # no step yet (run_sink, source), or the background compile failed: compile now
-            with EMIT_LOCK:
-                self._plan = self._emit_now(self._schedule)
+            self._plan = self._emit_now(self._schedule)
         if self._bound is not self._handles:
             self._plan.bind(self._handles)
             self._bound = self._handles

@@ -126,21 +126,20 @@ def _tiling(x, pooled, kh, kw, sh, sw, dh, dw, pt, pl):
 # helper at its first call, so a network whose pools all tile (LeNet-5) never compiles the window-index path
 # (max_pool_index and its helpers: ~2 s of a cold start-up).
 _MAX_HELPERS = (conv2d_span, pool_spans, max_pool_index)
-_MAX_HOST_HELPERS = _MAX_HELPERS + (max_pool_windows, max_pool_grad_windows, max_pool_tiles, max_pool_grad_tiles)
 
 
-@kernel("MaxPool", "CPU", helpers=_MAX_HOST_HELPERS, args=max_pool_args, jit=False)
-def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, windows, _grad_windows, tiles,
-                    _grad_tiles):
+@kernel("MaxPool", "CPU", helpers=_MAX_HELPERS + (max_pool_windows, max_pool_tiles), args=max_pool_args, jit=False)
+def max_pool_kernel(x, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, windows, tiles):
     if _tiling(x, out.shape, kh, kw, sh, sw, dh, dw, pt, pl):
         tiles(x, out, kh, kw)
     else:
         windows(x, out, kh, kw, sh, sw, dh, dw, pt, pl)
 
 
-@kernel("MaxPoolGrad", "CPU", helpers=_MAX_HOST_HELPERS, args=max_pool_args, jit=False)
-def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, _windows,
-                         grad_windows, _tiles, grad_tiles):
+@kernel("MaxPoolGrad", "CPU", helpers=_MAX_HELPERS + (max_pool_grad_windows, max_pool_grad_tiles), args=max_pool_args,
+        jit=False)
+def max_pool_grad_kernel(x, dout, out, kh, kw, sh, sw, dh, dw, pt, pl, _span, _spans, _index, grad_windows,
+                         grad_tiles):
     if _tiling(x, dout.shape, kh, kw, sh, sw, dh, dw, pt, pl):
         grad_tiles(x, dout, out, kh, kw)
     else:
